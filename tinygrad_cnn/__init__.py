@@ -1,0 +1,14 @@
+"""tinygrad_cnn: a small, readable autograd framework in NumPy for convolutional networks.
+
+    from tinygrad_cnn import Tensor
+    import tinygrad_cnn.functional as F
+"""
+from . import functional, ops
+from .autograd import Function, Graph, backward, is_grad_enabled, no_grad, topological_order
+from .gradcheck import GradcheckError, gradcheck
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "Function", "Graph", "no_grad", "is_grad_enabled", "backward",
+           "topological_order", "gradcheck", "GradcheckError", "functional", "ops"]
