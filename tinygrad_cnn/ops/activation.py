@@ -11,9 +11,8 @@ class ReLU(Function):
     op = "relu"
 
     def forward(self, x):
-        mask = x > 0
-        self.save_for_backward(mask)
-        return np.where(mask, x, np.zeros((), dtype=x.dtype))
+        self.save_for_backward(x > 0)
+        return np.maximum(x, np.zeros((), dtype=x.dtype))
 
     def backward(self, grad):
         """δx = δ ∘ 1[x > 0]"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from .windows import check_nchw, crop2d, output_size, pad2d, pair, scatter_windows, windows
+from .windows import check_nchw, crop2d, output_size, pad2d, pair, scatter_taps, windows
 
 
 def pool_geometry(op: str, x: np.ndarray, kernel_size, stride, padding):
@@ -24,28 +24,33 @@ class MaxPool2d(Function):
     op = "max_pool2d"
 
     def forward(self, x, kernel_size=2, stride=None, padding=0):
+        """out = max of each window; argmax records which tap (m·kW + q) held it (the first on ties)."""
         k, s, p = pool_geometry(self.op, x, kernel_size, stride, padding)
         self.attrs.update(kernel_size=k, stride=s, padding=p)
         xp = pad2d(x, p, value=-np.inf)
-        win = windows(xp, k, s)
-        flat = win.reshape(win.shape[:4] + (k[0] * k[1],))
-        argmax = flat.argmax(axis=-1)                                   # first maximum on ties
+        win = windows(xp, k, s)                                         # (N, C, Ho, Wo, kH, kW)
+        best = win[..., 0, 0].copy()
+        argmax = np.zeros(best.shape, dtype=np.int32)
+        for t in range(1, k[0] * k[1]):                                 # over the kernel taps
+            tap = win[..., t // k[1], t % k[1]]
+            argmax += (tap > best) * (t - argmax)                       # strict: first max wins
+            np.maximum(best, tap, out=best)
         self.save_for_backward(argmax, xp.shape)
-        return np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+        return best
 
     def backward(self, grad):
         """δx = δ routed to the argmax of each window (0 elsewhere; overlapping windows add up)"""
         argmax, padded_shape = self.saved_tensors
         k, s, p = self.attrs["kernel_size"], self.attrs["stride"], self.attrs["padding"]
-        dwin = np.zeros(argmax.shape + (k[0] * k[1],), dtype=grad.dtype)
-        np.put_along_axis(dwin, argmax[..., None], grad[..., None], axis=-1)
-        return crop2d(scatter_windows(dwin.reshape(argmax.shape + k), padded_shape, s), p)
+        routed = scatter_taps(lambda m, q: (argmax == m * k[1] + q) * grad, k, padded_shape, s)
+        return crop2d(routed, p)
 
 
 class AvgPool2d(Function):
     op = "avg_pool2d"
 
     def forward(self, x, kernel_size=2, stride=None, padding=0):
+        """out = (1/k²) Σ of each window of the zero-padded input"""
         k, s, p = pool_geometry(self.op, x, kernel_size, stride, padding)
         self.attrs.update(kernel_size=k, stride=s, padding=p)
         xp = pad2d(x, p)                                  # padding counts as zeros
@@ -57,8 +62,7 @@ class AvgPool2d(Function):
         (padded_shape,) = self.saved_tensors
         k, s, p = self.attrs["kernel_size"], self.attrs["stride"], self.attrs["padding"]
         share = grad / np.asarray(k[0] * k[1], dtype=grad.dtype)
-        dwin = np.broadcast_to(share[..., None, None], grad.shape + k)
-        return crop2d(scatter_windows(dwin, padded_shape, s), p)
+        return crop2d(scatter_taps(lambda m, q: share, k, padded_shape, s), p)
 
 
 class Subsample(Function):
@@ -84,5 +88,5 @@ class Subsample(Function):
         dx = None
         if self.needs_input_grad[0]:
             scaled = grad * beta.reshape(1, -1, 1, 1)
-            dx = scatter_windows(np.broadcast_to(scaled[..., None, None], grad.shape + k), x_shape, k)
+            dx = scatter_taps(lambda m, q: scaled, k, x_shape, k)
         return dx, (grad * down).sum(axis=(0, 2, 3)), grad.sum(axis=(0, 2, 3))

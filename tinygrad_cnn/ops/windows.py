@@ -2,6 +2,8 @@
 a loop) and its adjoint, scattering per-window values back onto the input (col2im)."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -58,20 +60,25 @@ def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
                       writeable=False)
 
 
-def scatter_windows(dwin: np.ndarray, padded_shape: tuple[int, ...],
-                    stride: tuple[int, int]) -> np.ndarray:
-    """Adjoint of `windows` (dilation 1): add each window's values back where they came from.
+def scatter_taps(tap: Callable[[int, int], np.ndarray], kernel: tuple[int, int],
+                 padded_shape: tuple[int, ...], stride: tuple[int, int],
+                 dilation: tuple[int, int] = (1, 1)) -> np.ndarray:
+    """Adjoint of `windows` (col2im): add every kernel tap's values back where its window read.
 
-    dwin has shape (N, C, H_out, W_out, kH, kW); overlapping windows add up; positions no window
-    reached get 0. The loop runs over the kH·kW kernel offsets only, each step vectorised over
-    every window of the batch.
+    `tap(m, q)` gives, for kernel tap (m, q), an (A, B, H_out, W_out) array with one value per
+    window; the result (A, B, Hp, Wp) gets tap(m, q)[..., i, j] added at (S·i + d·m, S·j + d·q).
+    Overlapping windows add up; positions no window reached stay 0. The loop runs over the
+    kH·kW kernel taps only, each step vectorised over every window of the batch.
     """
-    _, _, ho, wo, kh, kw = dwin.shape
-    sh, sw = stride
-    out = np.zeros(padded_shape, dtype=dwin.dtype)
-    for m in range(kh):
-        for q in range(kw):
-            out[:, :, m:m + sh * (ho - 1) + 1:sh, q:q + sw * (wo - 1) + 1:sw] += dwin[:, :, :, :, m, q]
+    (sh, sw), (dh, dw) = stride, dilation
+    out = None
+    for m in range(kernel[0]):
+        for q in range(kernel[1]):
+            values = tap(m, q)
+            if out is None:
+                out = np.zeros(padded_shape, dtype=values.dtype)
+            ho, wo = values.shape[-2:]
+            out[:, :, dh * m:dh * m + sh * (ho - 1) + 1:sh, dw * q:dw * q + sw * (wo - 1) + 1:sw] += values
     return out
 
 
