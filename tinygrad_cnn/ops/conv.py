@@ -67,10 +67,12 @@ class Conv2d(Function):
         delta = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1)          # δ_mat (O, N·Ho·Wo)
         dx = dw = db = None
         if self.needs_input_grad[0]:
-            z = (weight.reshape(out_ch, -1).T @ delta).reshape(in_ch, kh, kw, n, ho, wo)
+            # batch axis last (C, H, W, N): each tap's add then runs over long contiguous rows
+            delta_hwn = grad.transpose(1, 2, 3, 0).reshape(out_ch, -1)   # (O, Ho·Wo·N)
+            z = (weight.reshape(out_ch, -1).T @ delta_hwn).reshape(in_ch, kh, kw, ho, wo, n)
             dxp = scatter_taps(lambda m, q: z[:, m, q], (kh, kw),
-                               (in_ch, n) + tuple(padded_shape[2:]), s, d)
-            dx = np.ascontiguousarray(crop2d(dxp, p).transpose(1, 0, 2, 3))
+                               (in_ch,) + tuple(padded_shape[2:]) + (n,), s, d, axes=(1, 2))
+            dx = np.ascontiguousarray(crop2d(dxp, p, axes=(1, 2)).transpose(3, 0, 1, 2))
         if self.needs_input_grad[1]:
             dw = (cols @ delta.T).T.reshape(weight.shape)
         if len(self.inputs) == 3:

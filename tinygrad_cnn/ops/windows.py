@@ -62,13 +62,14 @@ def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
 
 def scatter_taps(tap: Callable[[int, int], np.ndarray], kernel: tuple[int, int],
                  padded_shape: tuple[int, ...], stride: tuple[int, int],
-                 dilation: tuple[int, int] = (1, 1)) -> np.ndarray:
+                 dilation: tuple[int, int] = (1, 1), axes: tuple[int, int] = (2, 3)) -> np.ndarray:
     """Adjoint of `windows` (col2im): add every kernel tap's values back where its window read.
 
-    `tap(m, q)` gives, for kernel tap (m, q), an (A, B, H_out, W_out) array with one value per
-    window; the result (A, B, Hp, Wp) gets tap(m, q)[..., i, j] added at (S·i + d·m, S·j + d·q).
-    Overlapping windows add up; positions no window reached stay 0. The loop runs over the
-    kH·kW kernel taps only, each step vectorised over every window of the batch.
+    `tap(m, q)` gives, for kernel tap (m, q), an array with one value per window (its spatial
+    axes at `axes`, H_out × W_out); the result, of `padded_shape`, gets tap(m, q)[.., i, j, ..]
+    added at (S·i + d·m, S·j + d·q). Overlapping windows add up; positions no window reached
+    stay 0. The loop runs over the kH·kW kernel taps only, each step vectorised over every
+    window of the batch.
     """
     (sh, sw), (dh, dw) = stride, dilation
     out = None
@@ -77,13 +78,17 @@ def scatter_taps(tap: Callable[[int, int], np.ndarray], kernel: tuple[int, int],
             values = tap(m, q)
             if out is None:
                 out = np.zeros(padded_shape, dtype=values.dtype)
-            ho, wo = values.shape[-2:]
-            out[:, :, dh * m:dh * m + sh * (ho - 1) + 1:sh, dw * q:dw * q + sw * (wo - 1) + 1:sw] += values
+            ho, wo = values.shape[axes[0]], values.shape[axes[1]]
+            index = [slice(None)] * out.ndim
+            index[axes[0]] = slice(dh * m, dh * m + sh * (ho - 1) + 1, sh)
+            index[axes[1]] = slice(dw * q, dw * q + sw * (wo - 1) + 1, sw)
+            out[tuple(index)] += values
     return out
 
 
-def crop2d(xp: np.ndarray, padding: tuple[int, int]) -> np.ndarray:
-    """Undo `pad2d`: drop P rows/columns from each border."""
-    ph, pw = padding
-    h, w = xp.shape[2:]
-    return xp[:, :, ph:h - ph, pw:w - pw]
+def crop2d(xp: np.ndarray, padding: tuple[int, int], axes: tuple[int, int] = (2, 3)) -> np.ndarray:
+    """Undo `pad2d`: drop P rows/columns from each border of the spatial `axes`."""
+    index = [slice(None)] * xp.ndim
+    for axis, p in zip(axes, padding):
+        index[axis] = slice(p, xp.shape[axis] - p)
+    return xp[tuple(index)]
