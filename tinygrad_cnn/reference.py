@@ -10,8 +10,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def _pad(x: np.ndarray, p: int, value: float = 0.0) -> np.ndarray:
-    return np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=value)
+def _pad(x: np.ndarray, p: int, value: float = 0.0, pw: int | None = None) -> np.ndarray:
+    """Pad H by p and W by pw (default p) on each side."""
+    pw = p if pw is None else pw
+    return np.pad(x, ((0, 0), (0, 0), (p, p), (pw, pw)), constant_values=value)
+
+
+def _zeros_padded(x: np.ndarray, padding: int, dtype) -> np.ndarray:
+    """Zeros shaped like the padded input: where δx_p accumulates."""
+    n, c, h, w = x.shape
+    return np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=dtype)
+
+
+def _crop(xp: np.ndarray, padding: int, like: np.ndarray) -> np.ndarray:
+    """Drop the padding again: δx_p → δx."""
+    return xp[:, :, padding:padding + like.shape[2], padding:padding + like.shape[3]]
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: int = 1,
@@ -81,9 +94,9 @@ def conv2d_backward(x: np.ndarray, w: np.ndarray, delta: np.ndarray, stride: int
     # full correlation: pad the expanded δ by d(k−1), slide the 180°-rotated filter over it
     expanded = expand_stride(delta, stride)
     ph, pw = dilation * (kh - 1), dilation * (kw - 1)
-    full = _pad_hw(expanded, ph, pw)
+    full = _pad(expanded, ph, pw=pw)
     rotated = w[:, :, ::-1, ::-1]
-    dxp = np.zeros(xp.shape, dtype=delta.dtype)
+    dxp = _zeros_padded(x, padding, delta.dtype)
     reach_h, reach_w = expanded.shape[2] + ph, expanded.shape[3] + pw   # rows a window reached
     for n in range(n_):
         for c in range(c_):
@@ -96,12 +109,7 @@ def conv2d_backward(x: np.ndarray, w: np.ndarray, delta: np.ndarray, stride: int
                                 total += rotated[o, c, m, q] * full[n, o, a + dilation * m,
                                                                     e + dilation * q]
                     dxp[n, c, a, e] = total
-    dx = dxp[:, :, padding:h - padding, padding:wd - padding]
-    return dx, dw, db
-
-
-def _pad_hw(x: np.ndarray, ph: int, pw: int) -> np.ndarray:
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    return _crop(dxp, padding, x), dw, db
 
 
 def _pool_size(h: int, w: int, k: int, s: int) -> tuple[int, int]:
@@ -136,15 +144,14 @@ def max_pool2d_backward(x: np.ndarray, delta: np.ndarray, k: int, stride: int | 
     """δ goes unchanged to the position that held each window's maximum; overlaps add up."""
     _, where = max_pool2d_forward(x, k, stride, padding)
     n_, c_, ho, wo = delta.shape
-    dxp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * padding, x.shape[3] + 2 * padding),
-                   dtype=delta.dtype)
+    dxp = _zeros_padded(x, padding, delta.dtype)
     for n in range(n_):
         for c in range(c_):
             for i in range(ho):
                 for j in range(wo):
                     r, q = where[n, c, i, j]
                     dxp[n, c, r, q] += delta[n, c, i, j]
-    return dxp[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
+    return _crop(dxp, padding, x)
 
 
 def avg_pool2d_forward(x: np.ndarray, k: int, stride: int | None = None,
@@ -168,8 +175,7 @@ def avg_pool2d_backward(x: np.ndarray, delta: np.ndarray, k: int, stride: int | 
     """Every position of a window gets δ / k²; overlaps add up."""
     s = k if stride is None else stride
     n_, c_, ho, wo = delta.shape
-    dxp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * padding, x.shape[3] + 2 * padding),
-                   dtype=delta.dtype)
+    dxp = _zeros_padded(x, padding, delta.dtype)
     for n in range(n_):
         for c in range(c_):
             for i in range(ho):
@@ -177,4 +183,4 @@ def avg_pool2d_backward(x: np.ndarray, delta: np.ndarray, k: int, stride: int | 
                     for m in range(k):
                         for q in range(k):
                             dxp[n, c, s * i + m, s * j + q] += delta[n, c, i, j] / (k * k)
-    return dxp[:, :, padding:padding + x.shape[2], padding:padding + x.shape[3]]
+    return _crop(dxp, padding, x)
