@@ -1,0 +1,79 @@
+"""Download MNIST from public mirrors, verify MD5, write atomically.
+
+Each file is fetched into a temporary file in the destination folder, checked against its MD5,
+and only then renamed over the final name (`os.replace`, atomic on one file system): a failed or
+corrupt download never replaces a good file nor leaves a partial one under the real name.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Mapping, Sequence
+
+MNIST_MD5 = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+DEFAULT_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+
+class DownloadError(RuntimeError):
+    """No mirror gave a file with the right checksum."""
+
+
+def md5sum(path: str | Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fetch(url: str, dest: Path, md5: str, timeout: float) -> None:
+    """One mirror: download to a temp file beside `dest`, verify, rename; raise on any failure."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+            while block := response.read(1 << 20):
+                out.write(block)
+        got = md5sum(tmp)
+        if got != md5:
+            raise DownloadError(f"MD5 {got}, expected {md5}")
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def download_mnist(dest_dir: str | Path, mirrors: Sequence[str] = DEFAULT_MIRRORS,
+                   files: Mapping[str, str] | None = None, timeout: float = 60.0) -> Path:
+    """Make sure `dest_dir` holds every file of `files` (name → MD5; default MNIST's four).
+
+    A present file with the right MD5 is kept. Otherwise each mirror is tried in turn; if none
+    gives the right bytes, DownloadError lists every mirror and why it failed.
+    """
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    for name, md5 in (MNIST_MD5 if files is None else files).items():
+        dest = dest_dir / name
+        if dest.exists() and md5sum(dest) == md5:
+            continue
+        failures = []
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + name
+            try:
+                _fetch(url, dest, md5, timeout)
+                break
+            except Exception as err:  # network errors, HTTP errors, bad checksums
+                failures.append(f"{url}: {err}")
+        else:
+            raise DownloadError(f"could not download {name} into {dest_dir}:\n  " + "\n  ".join(failures))
+    return dest_dir
