@@ -6,6 +6,7 @@
 from . import functional, ops
 from .allocator import keep_freed_memory
 from .autograd import Function, Graph, backward, is_grad_enabled, no_grad, topological_order
+from .explain import explain
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
 
@@ -14,4 +15,4 @@ __version__ = "0.1.0"
 MALLOC_TUNED = keep_freed_memory()  # see allocator.py: reuse freed buffers, fewer page faults
 
 __all__ = ["Tensor", "Function", "Graph", "no_grad", "is_grad_enabled", "backward",
-           "topological_order", "gradcheck", "GradcheckError", "functional", "ops"]
+           "topological_order", "gradcheck", "GradcheckError", "explain", "functional", "ops"]
