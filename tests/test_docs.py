@@ -1,0 +1,31 @@
+"""The docs' code runs, and every test they point at exists."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+
+def test_docs_refer_only_to_tests_that_exist():
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py"))
+    text = "\n".join(p.read_text(encoding="utf-8") for p in DOCS)
+    names = set(re.findall(r"\b(test_\w+)\b", text))
+    assert names, "the docs point at no tests"
+    missing = sorted(n for n in names if not (ROOT / "tests" / f"{n}.py").exists()
+                     and f"def {n}(" not in tests)
+    assert not missing, f"docs refer to tests that do not exist: {missing}"
+
+
+def test_docs_refer_only_to_code_that_exists():
+    text = "\n".join(p.read_text(encoding="utf-8") for p in DOCS)
+    for path in set(re.findall(r"`((?:tinygrad_cnn/)?(?:ops/)?\w+\.py)", text)):
+        candidates = [ROOT / path, ROOT / "tinygrad_cnn" / path, ROOT / "tinygrad_cnn" / "ops" / path]
+        assert any(c.exists() for c in candidates), path
+
+
+def test_custom_ops_examples_run():
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "custom_ops.md").read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 2
+    namespace: dict = {}
+    exec(compile("\n".join(blocks), "custom_ops.md", "exec"), namespace)
+    assert namespace["y"].data.tolist() == [-0.1, 2.0]
