@@ -1,0 +1,203 @@
+"""nn: parameter registration and names, layer shapes and parameter counts, initialisation,
+modes, state dicts and error messages."""
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn.functional as F
+from tinygrad_cnn import Tensor, nn
+
+
+def x_of(*shape, seed=0):
+    return Tensor(np.random.default_rng(seed).standard_normal(shape).astype(np.float32))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, rng=np.random.default_rng(0)),
+                                      nn.ReLU(), nn.MaxPool2d(2))
+        self.head = nn.Linear(4 * 4 * 4, 3, rng=np.random.default_rng(1))
+
+    def forward(self, x):
+        return self.head(self.features(x).flatten())
+
+
+def test_parameter_is_a_float32_leaf_that_requires_grad():
+    p = nn.Parameter([1.0, 2.0])
+    assert isinstance(p, Tensor) and p.requires_grad and p.dtype == np.float32
+    assert p.grad_fn is None
+
+
+def test_parameter_names_are_module_paths():
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == [
+        "features.0.weight", "features.0.bias", "head.weight", "head.bias"]
+    assert [p.name for p in net.parameters()] == [n for n, _ in net.named_parameters()]
+    # set on assignment already, before any parameters() call
+    fresh = Net()
+    assert fresh.features[0].weight.name == "features.0.weight"
+    # and refreshed from the top when a name was changed by hand
+    fresh.head.bias.name = "junk"
+    fresh.parameters()
+    assert fresh.head.bias.name == "head.bias"
+
+
+def test_parameter_names_reach_the_graph():
+    net = Net()
+    out = net(x_of(2, 1, 8, 8))
+    leaves = {t.name for t in out.graph().tensors if t.grad_fn is None and t.name}
+    assert leaves == {"features.0.weight", "features.0.bias", "head.weight", "head.bias"}
+
+
+def test_shared_parameter_listed_once():
+    net = Net()
+    net.tied = net.head          # the same Linear under two names
+    assert len(net.parameters()) == 4
+
+
+@pytest.mark.parametrize("layer, in_shape, out_shape, n_params", [
+    (lambda: nn.Conv2d(1, 6, 5, padding=2), (2, 1, 28, 28), (2, 6, 28, 28), 6 * 25 + 6),
+    (lambda: nn.Conv2d(6, 16, 5), (2, 6, 14, 14), (2, 16, 10, 10), 16 * 6 * 25 + 16),
+    (lambda: nn.Conv2d(3, 4, (3, 1), stride=2, bias=False), (2, 3, 9, 9), (2, 4, 4, 5), 4 * 3 * 3),
+    (lambda: nn.Linear(400, 120), (5, 400), (5, 120), 400 * 120 + 120),
+    (lambda: nn.MaxPool2d(2), (2, 6, 28, 28), (2, 6, 14, 14), 0),
+    (lambda: nn.AvgPool2d(3, stride=1), (2, 2, 5, 5), (2, 2, 3, 3), 0),
+    (lambda: nn.Subsample(6), (2, 6, 24, 24), (2, 6, 12, 12), 12),
+    (lambda: nn.ReLU(), (3, 4), (3, 4), 0),
+    (lambda: nn.Sigmoid(), (3, 4), (3, 4), 0),
+    (lambda: nn.Tanh(), (3, 4), (3, 4), 0),
+    (lambda: nn.Flatten(), (2, 16, 5, 5), (2, 400), 0),
+    (lambda: nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 26 * 26, 10)),
+     (2, 1, 28, 28), (2, 10), 2 * 9 + 2 + 2 * 26 * 26 * 10 + 10),
+])
+def test_output_shape_and_parameter_count(layer, in_shape, out_shape, n_params):
+    m = layer()
+    y = m(x_of(*in_shape))
+    assert y.shape == out_shape and y.dtype == np.float32
+    assert m.num_parameters() == n_params == sum(p.size for p in m.parameters())
+
+
+def test_layers_compute_their_formula():
+    conv = nn.Conv2d(2, 3, 3, padding=1)
+    x = x_of(2, 2, 5, 5)
+    np.testing.assert_array_equal(conv(x).data, F.conv2d(x, conv.weight, conv.bias, padding=1).data)
+    lin = nn.Linear(4, 3)
+    v = x_of(5, 4)
+    np.testing.assert_allclose(lin(v).data, v.data @ lin.weight.data.T + lin.bias.data, rtol=1e-6)
+    np.testing.assert_allclose(nn.Tanh()(v).data, np.tanh(v.data), rtol=1e-6)
+    np.testing.assert_allclose(nn.Sigmoid()(v).data, 1 / (1 + np.exp(-v.data)), rtol=1e-6)
+    np.testing.assert_array_equal(nn.ReLU()(v).data, np.maximum(v.data, 0))
+
+
+def test_subsample_starts_as_mean_pooling_and_trains_beta_and_bias():
+    sub = nn.Subsample(3)
+    x = x_of(2, 3, 6, 6)
+    np.testing.assert_allclose(sub(x).data, nn.AvgPool2d(2)(x).data, rtol=1e-6, atol=1e-7)
+    sub(x).sum().backward()
+    np.testing.assert_allclose(sub.bias.grad, np.full(3, 2 * 3 * 3))        # Σ δ over N·H·W
+    np.testing.assert_allclose(sub.beta.grad, x.data.sum(axis=(0, 2, 3)), rtol=1e-5)
+
+
+def test_default_init_is_pytorch_kaiming_uniform():
+    conv = nn.Conv2d(6, 16, 5, rng=np.random.default_rng(0))
+    bound = 1 / math.sqrt(6 * 25)                       # U(±1/√fan_in) for weight and bias
+    for p in (conv.weight, conv.bias):
+        assert np.abs(p.data).max() <= bound and np.abs(p.data).max() > 0.9 * bound
+    assert abs(conv.weight.data.std() - bound / math.sqrt(3)) < 0.05 * bound
+    same = nn.Conv2d(6, 16, 5, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(conv.weight.data, same.weight.data)
+
+
+def test_xavier_uniform_bound():
+    lin = nn.Linear(192, 10)
+    nn.init.xavier_uniform_(lin.weight, rng=np.random.default_rng(0))
+    bound = math.sqrt(6 / (192 + 10))
+    assert bound * 0.95 < np.abs(lin.weight.data).max() <= bound
+    conv = nn.Conv2d(6, 12, 5)
+    assert nn.init.fans(conv.weight) == (6 * 25, 12 * 25)
+    with pytest.raises(ValueError, match=r"at least 2 dimensions.*\(12,\)"):
+        nn.init.fans(conv.bias)
+
+
+def test_masked_conv_keeps_masked_weights_zero_and_their_gradients_zero():
+    table = np.array([[1, 0, 1], [0, 1, 1]], dtype=bool)        # (in 2, out 3)
+    conv = nn.Conv2d(2, 3, 3, connections=table)
+    dead = ~table.T                                              # (out, in)
+    assert np.all(conv.weight.data[dead] == 0) and np.all(conv.weight.data[~dead] != 0)
+    conv(x_of(2, 2, 5, 5)).sum().backward()
+    assert np.all(conv.weight.grad[dead] == 0) and np.all(conv.weight.grad[~dead] != 0)
+    assert "connections=4/6" in repr(conv)
+    with pytest.raises(ValueError, match=r"connection table of shape \(3, 2\).*\(2, 3\)"):
+        nn.Conv2d(2, 3, 3, connections=table.T)
+
+
+def test_train_eval_reach_every_submodule():
+    net = Net()
+    assert net.eval() is net
+    assert not any(m.training for _, m in net.named_modules())
+    net.train()
+    assert all(m.training for _, m in net.named_modules())
+    assert [p for p, _ in net.named_modules()] == ["", "features", "features.0", "features.1",
+                                                   "features.2", "head"]
+
+
+def test_state_dict_round_trip_copies():
+    a, b = Net(), Net()
+    nn.init.uniform_(b.head.weight, -1, 1, rng=np.random.default_rng(5))
+    state = a.state_dict()
+    assert list(state) == ["features.0.weight", "features.0.bias", "head.weight", "head.bias"]
+    state["head.bias"][:] = 7.0                 # a copy: the model is unchanged
+    assert not np.any(a.head.bias.data == 7.0)
+    b.load_state_dict(a.state_dict())
+    x = x_of(2, 1, 8, 8)
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+
+
+def test_load_state_dict_names_missing_unexpected_and_misshapen_keys():
+    net = Net()
+    state = net.state_dict()
+    before = net.head.weight.data.copy()
+    bad = dict(state)
+    del bad["head.bias"]
+    bad["head.extra"] = np.zeros(3)
+    bad["features.0.weight"] = np.zeros((4, 1, 5, 5))
+    bad["head.weight"] = np.ones_like(state["head.weight"])
+    with pytest.raises(ValueError) as err:
+        net.load_state_dict(bad)
+    msg = str(err.value)
+    assert "missing keys ['head.bias']" in msg
+    assert "unexpected keys ['head.extra']" in msg
+    assert "features.0.weight has shape (4, 1, 5, 5) in the state dict but (4, 1, 3, 3)" in msg
+    np.testing.assert_array_equal(net.head.weight.data, before)     # nothing copied
+    missing, unexpected = net.load_state_dict({"head.bias": np.ones(3)}, strict=False)
+    assert "head.weight" in missing and unexpected == []
+    np.testing.assert_array_equal(net.head.bias.data, 1.0)
+
+
+def test_repr_lists_layers_shapes_and_total():
+    text = repr(Net())
+    assert "(features): Sequential(" in text
+    assert "(0): Conv2d(1, 4, kernel_size=(3, 3), padding=(1, 1))  [weight (4, 1, 3, 3), bias (4,)]" in text
+    assert "(head): Linear(64, 3)  [weight (3, 64), bias (3,)]" in text
+    assert text.endswith(f"{4 * 9 + 4 + 64 * 3 + 3:,} parameters")
+
+
+def test_layer_errors_name_the_layer_and_shapes():
+    net = Net()
+    with pytest.raises(ValueError, match=r"features\.0 = Conv2d\(1, 4.*input of shape \(2, 3, 8, 8\); expected \(N, 1, H, W\)"):
+        net(x_of(2, 3, 8, 8))
+    with pytest.raises(ValueError, match=r"head = Linear\(64, 3\): input of shape \(2, 100\); expected \(N, 64\)"):
+        net(x_of(2, 1, 10, 10))
+    with pytest.raises(TypeError, match="item 1 is a int"):
+        nn.Sequential(nn.ReLU(), 3)
+
+
+def test_assigning_before_super_init_is_explained():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter([1.0])
+
+    with pytest.raises(AttributeError, match=r"Bad: call super\(\)\.__init__\(\) before assigning the Parameter .w."):
+        Bad()
