@@ -1,6 +1,7 @@
 """The trainer and the command line: end-to-end runs, files written, evaluate, reproducibility."""
 import json
 import math
+import shutil
 import subprocess
 import sys
 
@@ -28,10 +29,16 @@ def run_dir(tmp_path_factory):
     return out
 
 
-def test_train_writes_checkpoint_metrics_and_curve(run_dir):
-    assert sorted(p.name for p in run_dir.iterdir()) == ["checkpoint.npz", "metrics.json",
-                                                         "training_curve.png"]
+def test_train_writes_checkpoint_metrics_curve_and_step_pictures(run_dir):
+    names = sorted(p.name for p in run_dir.iterdir())
+    assert names == ["checkpoint.npz", "graph.dot", "graph.svg", "metrics.json",
+                     "sensitivity_maps.png", "training_curve.png"] or (
+        shutil.which("dot") is None and "graph.svg" not in names and len(names) == 5)
     assert (run_dir / "training_curve.png").read_bytes()[:8] == PNG
+    assert (run_dir / "sensitivity_maps.png").read_bytes()[:8] == PNG
+    dot = (run_dir / "graph.dot").read_text()
+    for label in ("c1.weight", "conv2d", "max_pool2d", "cross_entropy", "grad ‖·‖"):
+        assert label in dot
     m = json.loads((run_dir / "metrics.json").read_text())
     cfg = m["config"]
     assert (cfg["model"], cfg["epochs"], cfg["limit"], cfg["seed"]) == ("lenet5", 1, 512, 0)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .atomic import atomic_path
 from .models import build_model
 from .nn import Module
 from .optim import Optimizer
@@ -47,7 +47,6 @@ def save_checkpoint(path: str | os.PathLike, model: Module, model_name: str,
     """Write model (+ optimizer) state to `path` atomically: a temp file in the same folder,
     then os.replace, so a crash never leaves a half-written checkpoint."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     info = dict(meta or {}, format=FORMAT, model=model_name,
                 model_config=getattr(model, "config", {}), epoch=int(epoch),
                 optimizer=type(optimizer).__name__ if optimizer is not None else None)
@@ -55,15 +54,8 @@ def save_checkpoint(path: str | os.PathLike, model: Module, model_name: str,
     if optimizer is not None:
         arrays.update({f"optimizer/{k}": v for k, v in optimizer.state_dict().items()})
     arrays["meta"] = np.array(json.dumps(info))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.chmod(tmp, 0o644)                      # mkstemp makes it private (0600)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
     return path
 
 

@@ -2,7 +2,8 @@
 
 `fit(TrainConfig(...))` does a whole run: load the data, build (or resume) model and optimizer,
 train with a tqdm bar per epoch, evaluate on the held-out set after each epoch, and write
-`checkpoint.npz`, `metrics.json` and `training_curve.png` into `config.out`. Randomness comes
+`checkpoint.npz`, `metrics.json`, `training_curve.png` and pictures of one step (`graph.svg`,
+`graph.dot`, `sensitivity_maps.png`) into `config.out`. Randomness comes
 only from numpy Generators seeded by `config.seed`: the model's initialisation from seed, and
 epoch e's shuffle from (seed, e) (`data.DataLoader`), so a resumed run shuffles as the
 straight run.
@@ -20,12 +21,14 @@ import numpy as np
 from tqdm import tqdm
 
 from . import data as datasets
+from .atomic import atomic_path, atomic_write_bytes
 from .autograd import no_grad
 from .checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from .models import MODELS, build_model
 from .nn import Module
 from .optim import SGD, Adam, Optimizer
 from .tensor import Tensor
+from .viz import GraphvizNotFound, collect_sensitivity_maps, draw_graph, plot_sensitivity_maps
 
 OPTIMIZERS = ("sgd", "adam")
 DEFAULT_LR = {"adam": 1e-3, "sgd": 0.02}
@@ -172,7 +175,8 @@ def plot_curves(history: list[dict[str, float]], path: str | Path, title: str = 
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
     return Path(path)
 
 
@@ -255,9 +259,30 @@ def fit(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
                    dataset_description=data.description, train_images=n_train,
                    heldout_images=int(len(held_y)), normalization=[mean, std], epochs=history,
                    wall_seconds=time.perf_counter() - started)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    atomic_write_bytes(out / "metrics.json", json.dumps(metrics, indent=2).encode())
     plot_curves(history, out / "training_curve.png", title=f"{cfg.model} on {data.name}")
+    pictures = draw_step(model, held_x[:cfg.batch_size], held_y[:cfg.batch_size], out, log)
     log(f"held-out accuracy {history[-1]['heldout_accuracy']:.4f} "
         f"({len(held_y)} images); wrote {out / 'checkpoint.npz'}, {out / 'metrics.json'}, "
-        f"{out / 'training_curve.png'}")
+        f"{out / 'training_curve.png'}, " + ", ".join(str(p) for p in pictures))
     return metrics
+
+
+def draw_step(model: Module, x: np.ndarray, y: np.ndarray, out: Path,
+              log: Callable[[str], None] = print) -> list[Path]:
+    """Draw one step of the trained model (forward, loss, backward; no update): the graph with
+    its gradients (`graph.dot`, and `graph.svg` where Graphviz is installed) and the
+    conv/pool layers' sensitivity maps (`sensitivity_maps.png`)."""
+    model.train()
+    loss = model.loss(model(Tensor(x)), y)
+    maps = collect_sensitivity_maps(loss)           # runs this step's backward
+    graph = draw_graph(loss, show_grads=True)
+    model.zero_grad()
+    written = [atomic_write_bytes(out / "graph.dot", graph.source.encode())]
+    try:
+        written.append(graph.render(out / "graph.svg"))
+    except GraphvizNotFound as err:
+        log(f"note: graph.svg not drawn: {err}")
+    plot_sensitivity_maps(maps, out / "sensitivity_maps.png")
+    written.append(out / "sensitivity_maps.png")
+    return written
