@@ -10,9 +10,12 @@ from .explain import explain
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
 
+from . import data, models, nn, optim, viz  # noqa: E402  (they build on Tensor)
+
 __version__ = "0.1.0"
 
 MALLOC_TUNED = keep_freed_memory()  # see allocator.py: reuse freed buffers, fewer page faults
 
 __all__ = ["Tensor", "Function", "Graph", "no_grad", "is_grad_enabled", "backward",
-           "topological_order", "gradcheck", "GradcheckError", "explain", "functional", "ops"]
+           "topological_order", "gradcheck", "GradcheckError", "explain", "functional", "ops", "nn",
+           "optim", "models", "data", "viz"]

@@ -30,7 +30,7 @@ class MaxPool2d(Function):
         xp = pad2d(x, p, value=-np.inf)
         win = windows(xp, k, s)                                         # (N, C, Ho, Wo, kH, kW)
         best = win[..., 0, 0].copy()
-        argmax = np.zeros(best.shape, dtype=np.int32)
+        argmax = np.zeros(best.shape, dtype=np.uint8 if k[0] * k[1] <= 256 else np.int32)
         for t in range(1, k[0] * k[1]):                                 # over the kernel taps
             tap = win[..., t // k[1], t % k[1]]
             argmax += (tap > best) * (t - argmax)                       # strict: first max wins
