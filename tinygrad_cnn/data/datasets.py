@@ -46,7 +46,10 @@ def _find(folder: Path, stem: str) -> Path | None:
 
 def read_folder(folder: str | Path, name: str = "mnist") -> Dataset:
     """The four standard files (gzipped or not) from `folder`."""
-    folder = Path(folder)
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{name}: data folder {folder} does not exist; expected a folder "
+                                "with the four standard IDX files")
     paths = {stem: _find(folder, stem) for split in FILES.values() for stem in split}
     missing = [stem for stem, path in paths.items() if path is None]
     if missing:
@@ -54,14 +57,21 @@ def read_folder(folder: str | Path, name: str = "mnist") -> Dataset:
                                 "expected the four standard IDX files")
     train = load_idx_pair(paths[FILES["train"][0]], paths[FILES["train"][1]])
     test = load_idx_pair(paths[FILES["test"][0]], paths[FILES["test"][1]])
+    if train[0].shape[1:] != test[0].shape[1:]:
+        raise ValueError(f"{name}: training images are {train[0].shape[1:]} but test images are "
+                         f"{test[0].shape[1:]} in {folder}; expected one image size")
     return Dataset(name, f"{name} from {folder}: {len(train[1]):,} train / {len(test[1]):,} test",
                    *train, *test)
 
 
 def load_embedded_mnist() -> Dataset:
     """The MNIST test set shipped with the package: first 8,000 train, last 2,000 held out."""
-    images, labels = load_idx_pair(EMBEDDED_DIR / "t10k-images-idx3-ubyte.gz",
-                                   EMBEDDED_DIR / "t10k-labels-idx1-ubyte.gz")
+    paths = [EMBEDDED_DIR / "t10k-images-idx3-ubyte.gz", EMBEDDED_DIR / "t10k-labels-idx1-ubyte.gz"]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"load_embedded_mnist: {', '.join(missing)} missing; the package "
+                                "was installed without its data/mnist/*.gz package data")
+    images, labels = load_idx_pair(*paths)
     k = EMBEDDED_TRAIN
     return Dataset("mnist-sample",
                    f"embedded MNIST sample: {k:,} train / {len(labels) - k:,} held-out images "
@@ -71,17 +81,19 @@ def load_embedded_mnist() -> Dataset:
 
 def load_dataset(name: str = "mnist", data_dir: str | Path | None = None,
                  download: bool = False) -> Dataset:
-    """`mnist`: from `data_dir`, downloaded into it (`download=True`), or the embedded sample.
+    """`mnist`: from `data_dir`, downloaded into it (`download=True`; default folder
+    ~/.cache/tinygrad_cnn/mnist), or with neither the embedded sample.
     `fashion-mnist`: from `data_dir`, or where Debian's dataset-fashion-mnist installs it."""
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {DATASETS}")
+        raise ValueError(f"load_dataset: unknown dataset {name!r}; expected one of {DATASETS}")
     if name == "mnist":
         if download:
-            return read_folder(download_mnist(data_dir or DEFAULT_DOWNLOAD_DIR), name)
+            folder = DEFAULT_DOWNLOAD_DIR if data_dir is None else Path(data_dir)
+            return read_folder(download_mnist(folder), name)
         return load_embedded_mnist() if data_dir is None else read_folder(data_dir, name)
     if download:
-        raise ValueError("fashion-mnist: --download fetches MNIST only; install Debian's "
-                         "dataset-fashion-mnist or pass --data DIR")
+        raise ValueError("fashion-mnist: --download fetches MNIST only; run `apt-get install "
+                         "dataset-fashion-mnist` (Debian) or pass --data DIR")
     if data_dir is not None:
         return read_folder(data_dir, name)
     if FASHION_SYSTEM_DIR.is_dir():

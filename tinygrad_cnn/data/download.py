@@ -2,7 +2,8 @@
 
 Each file is fetched into a temporary file in the destination folder, checked against its MD5,
 and only then renamed over the final name (`os.replace`, atomic on one file system): a failed or
-corrupt download never replaces a good file nor leaves a partial one under the real name.
+corrupt download never replaces a file nor leaves a partial one under the real name. A file
+already present with the right MD5 is not fetched again.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ MNIST_MD5 = {
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
 }
 DEFAULT_MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",        # the one torchvision uses
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 )
 
@@ -30,6 +31,7 @@ class DownloadError(RuntimeError):
 
 
 def md5sum(path: str | Path) -> str:
+    """Hex MD5 of a file, read in 1 MiB blocks."""
     digest = hashlib.md5()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -41,12 +43,16 @@ def _fetch(url: str, dest: Path, md5: str, timeout: float) -> None:
     """One mirror: download to a temp file beside `dest`, verify, rename; raise on any failure."""
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
+        digest = hashlib.md5()
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             while block := response.read(1 << 20):
+                digest.update(block)
                 out.write(block)
-        got = md5sum(tmp)
-        if got != md5:
-            raise DownloadError(f"MD5 {got}, expected {md5}")
+            out.flush()
+            os.fsync(out.fileno())
+        if digest.hexdigest() != md5:
+            raise DownloadError(f"MD5 {digest.hexdigest()}, expected {md5}")
+        os.chmod(tmp, 0o644)             # mkstemp makes it private (0600)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
@@ -57,14 +63,19 @@ def download_mnist(dest_dir: str | Path, mirrors: Sequence[str] = DEFAULT_MIRROR
                    files: Mapping[str, str] | None = None, timeout: float = 60.0) -> Path:
     """Make sure `dest_dir` holds every file of `files` (name → MD5; default MNIST's four).
 
-    A present file with the right MD5 is kept. Otherwise each mirror is tried in turn; if none
-    gives the right bytes, DownloadError lists every mirror and why it failed.
+    A present file with the right MD5 is kept. Otherwise each mirror (a base URL) is tried in
+    turn; if none gives the right bytes, DownloadError lists every mirror and why it failed.
+    Returns `dest_dir`.
     """
-    dest_dir = Path(dest_dir)
+    if isinstance(mirrors, str):
+        mirrors = [mirrors]
+    if not mirrors:
+        raise ValueError("download_mnist: no mirrors given; expected at least one base URL")
+    dest_dir = Path(dest_dir).expanduser()
     dest_dir.mkdir(parents=True, exist_ok=True)
     for name, md5 in (MNIST_MD5 if files is None else files).items():
         dest = dest_dir / name
-        if dest.exists() and md5sum(dest) == md5:
+        if dest.is_file() and md5sum(dest) == md5:
             continue
         failures = []
         for mirror in mirrors:
@@ -72,8 +83,9 @@ def download_mnist(dest_dir: str | Path, mirrors: Sequence[str] = DEFAULT_MIRROR
             try:
                 _fetch(url, dest, md5, timeout)
                 break
-            except Exception as err:  # network errors, HTTP errors, bad checksums
-                failures.append(f"{url}: {err}")
+            except Exception as err:  # URLError, HTTPError, timeouts, OSError, bad checksums
+                failures.append(f"{url}: {type(err).__name__}: {err}")
         else:
-            raise DownloadError(f"could not download {name} into {dest_dir}:\n  " + "\n  ".join(failures))
+            raise DownloadError(f"download_mnist: could not download {name} into {dest_dir} "
+                                f"from any of {len(mirrors)} mirror(s):\n  " + "\n  ".join(failures))
     return dest_dir
