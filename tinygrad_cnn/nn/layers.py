@@ -7,12 +7,9 @@ import numpy as np
 
 from .. import functional as F
 from ..tensor import Tensor
+from ..ops.windows import pair
 from . import init
 from .module import Module, Parameter
-
-
-def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
 
 
 def _label(layer: Module) -> str:
@@ -35,8 +32,9 @@ class Conv2d(Module):
                  rng: np.random.Generator | None = None):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding = _pair(padding)
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2d", "stride", stride, 1)
+        self.padding = pair("Conv2d", "padding", padding, 0)
         self.weight = Parameter(np.zeros((out_channels, in_channels, *self.kernel_size)))
         init.kaiming_uniform_(self.weight, rng=rng)
         self.bias = None
@@ -103,9 +101,10 @@ class _Pool(Module):
     def __init__(self, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] | None = None, padding: int | tuple[int, int] = 0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair(stride)
-        self.padding = _pair(padding)
+        name = type(self).__name__
+        self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
+        self.stride = self.kernel_size if stride is None else pair(name, "stride", stride, 1)
+        self.padding = pair(name, "padding", padding, 0)
 
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}"
@@ -136,7 +135,7 @@ class Subsample(Module):
 
     def __init__(self, channels: int, kernel_size: int | tuple[int, int] = 2):
         super().__init__()
-        self.channels, self.kernel_size = channels, _pair(kernel_size)
+        self.channels, self.kernel_size = channels, pair("Subsample", "kernel_size", kernel_size, 1)
         self.beta = Parameter(np.full(channels, 1.0 / (self.kernel_size[0] * self.kernel_size[1])))
         self.bias = Parameter(np.zeros(channels))
 
