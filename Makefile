@@ -27,7 +27,9 @@ demo: venv graphviz
 	$(BIN)/tinygrad-cnn train
 
 test: venv graphviz
-	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check tinygrad_cnn tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -rs
 
 bench: venv
 	$(BIN)/python benchmarks/bench_ops.py

@@ -78,7 +78,7 @@ def numpy_blas_threads() -> int:
     return int(os.environ.get("OPENBLAS_NUM_THREADS", os.cpu_count() or 1))
 
 
-def torch_lenet5(ours: LeNet5) -> "torch.nn.Module":
+def torch_lenet5(ours: LeNet5) -> torch.nn.Module:
     """The same network in PyTorch, with our initial weights."""
     tnn = torch.nn
     net = tnn.Sequential(tnn.Conv2d(1, 6, 5, padding=2), tnn.ReLU(), tnn.MaxPool2d(2),

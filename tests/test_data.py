@@ -10,9 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_cnn.data import (DataLoader, DownloadError, IDXError, download_mnist, load_dataset,
-                               load_embedded_mnist, load_idx_pair, normalize, read_folder,
-                               read_idx_images, read_idx_labels)
+from tinygrad_cnn.data import (
+    DataLoader,
+    DownloadError,
+    IDXError,
+    download_mnist,
+    load_dataset,
+    load_embedded_mnist,
+    load_idx_pair,
+    normalize,
+    read_folder,
+    read_idx_images,
+    read_idx_labels,
+)
 from tinygrad_cnn.data import datasets as datasets_module
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -1,8 +1,8 @@
 """The docs' code runs, and every test they point at exists."""
 import re
+from pathlib import Path
 
 import numpy as np
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "docs").glob("*.md"))

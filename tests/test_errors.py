@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn.functional as F
-from tinygrad_cnn import Tensor, gradcheck, GradcheckError
+from tinygrad_cnn import GradcheckError, Tensor, gradcheck
 
 
 def T(*shape, dtype=np.float64):

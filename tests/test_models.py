@@ -64,7 +64,7 @@ def test_c3_table_masks_weights_and_gradients_through_training():
     model = LeNet5(c3_table=True, seed=0)
     dead = ~C3_TABLE.T                                  # (16 out, 6 in)
     # 60 connections × 25 + 16 biases: the paper's 1,516 trainable C3 parameters
-    assert int((model.c3.weight.data != 0).sum()) + model.c3.bias.size == 1_516
+    assert int((model.c3.weight.data != 0).sum()) + model.c3.bias.data.size == 1_516
     opt = Adam(model.parameters(), lr=1e-2, weight_decay=1e-3)
     x, y = batch(8), np.arange(8) % 10
     for _ in range(3):

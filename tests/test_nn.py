@@ -21,7 +21,7 @@ class Net(nn.Module):
         self.head = nn.Linear(4 * 4 * 4, 3, rng=np.random.default_rng(1))
 
     def forward(self, x):
-        return self.head(self.features(x).flatten())
+        return self.head(self.features(x).flatten(1))
 
 
 def test_parameter_is_a_float32_leaf_that_requires_grad():
@@ -76,7 +76,7 @@ def test_output_shape_and_parameter_count(layer, in_shape, out_shape, n_params):
     m = layer()
     y = m(x_of(*in_shape))
     assert y.shape == out_shape and y.dtype == np.float32
-    assert m.num_parameters() == n_params == sum(p.size for p in m.parameters())
+    assert m.num_parameters() == n_params == sum(p.data.size for p in m.parameters())
 
 
 def test_layers_compute_their_formula():

@@ -1,10 +1,10 @@
 """Every op's VJP against central finite differences, in float64 (gradcheck)."""
 import numpy as np
 import pytest
+from conftest import leaf
 
 import tinygrad_cnn.functional as F
 from tinygrad_cnn import Tensor, gradcheck
-from conftest import leaf
 
 CONV_CASES = [  # (x shape, w shape, stride, padding, dilation)
     ((2, 3, 7, 6), (4, 3, 3, 2), 1, 0, 1),          # non-square kernel and input
@@ -117,7 +117,7 @@ def test_reduction_gradcheck(rng, fn):
 
 
 @pytest.mark.parametrize("fn", [
-    lambda t: t.reshape(4, -1), lambda t: t.flatten(), lambda t: t.transpose(2, 0, 1),
+    lambda t: t.reshape(4, -1), lambda t: t.flatten(1), lambda t: t.transpose(2, 0, 1),
     lambda t: t.T, lambda t: t[1:, ::2], lambda t: t[np.array([0, 0, 1])],
 ])
 def test_shape_gradcheck(rng, fn):
@@ -133,6 +133,6 @@ def test_small_cnn_end_to_end_gradcheck(rng):
 
     def net(w1, b1, w2, b2):
         h = F.max_pool2d(F.relu(F.conv2d(x, w1, b1, padding=1)), 3, stride=3)
-        return F.cross_entropy(F.linear(h.flatten(), w2, b2), labels)
+        return F.cross_entropy(F.linear(h.flatten(1), w2, b2), labels)
 
     assert gradcheck(net, w1, b1, w2, b2)

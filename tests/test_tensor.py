@@ -32,7 +32,7 @@ def test_float32_stays_float32_through_a_cnn():
     w = Tensor(rng.standard_normal((3, 1, 3, 3)).astype(np.float32), requires_grad=True)
     fc = Tensor(rng.standard_normal((4, 12)).astype(np.float32), requires_grad=True)
     h = F.avg_pool2d(F.sigmoid(F.conv2d(x, w, padding=1)), 3, stride=3)
-    z = F.tanh(F.linear(h.flatten(), fc)) * 2 + 1
+    z = F.tanh(F.linear(h.flatten(1), fc)) * 2 + 1
     loss = F.cross_entropy(z, np.array([0, 3])) + F.mse_loss(z, np.zeros((2, 4), np.float32))
     for node in loss.graph():
         assert node.output_dtype == np.float32, node
@@ -235,7 +235,7 @@ def test_memory_does_not_grow_over_training_steps():
     labels = rng.integers(0, 10, 16)
 
     def step():
-        loss = F.cross_entropy(F.linear(F.max_pool2d(F.relu(F.conv2d(x, w)), 2).flatten(), fc), labels)
+        loss = F.cross_entropy(F.linear(F.max_pool2d(F.relu(F.conv2d(x, w)), 2).flatten(1), fc), labels)
         loss.backward()
         w.data -= 0.01 * w.grad
         fc.data -= 0.01 * fc.grad

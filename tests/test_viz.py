@@ -7,8 +7,7 @@ import pytest
 
 import tinygrad_cnn.functional as F
 from tinygrad_cnn import Tensor, explain
-from tinygrad_cnn.viz import (GraphvizNotFound, collect_sensitivity_maps, draw_graph,
-                              plot_sensitivity_maps)
+from tinygrad_cnn.viz import GraphvizNotFound, collect_sensitivity_maps, draw_graph, plot_sensitivity_maps
 from tinygrad_cnn.viz import graph as viz_graph
 
 
@@ -103,7 +102,7 @@ def conv_pool_linear_loss(rng):
     fc = Tensor(rng.standard_normal((4, 12)), requires_grad=True)
     w.name, fc.name = "conv1.weight", "fc.weight"
     h = F.max_pool2d(F.conv2d(x, w, padding=1), 3)
-    return h, F.cross_entropy(F.linear(h.flatten(), fc), np.array([1, 3])), w, fc
+    return h, F.cross_entropy(F.linear(h.flatten(1), fc), np.array([1, 3])), w, fc
 
 
 def test_explain_names_every_op_and_formula_in_reverse_order(capsys):

@@ -3,14 +3,12 @@
     from tinygrad_cnn import Tensor
     import tinygrad_cnn.functional as F
 """
-from . import functional, ops
+from . import data, functional, models, nn, ops, optim, viz  # noqa: E402  (they build on Tensor)
 from .allocator import keep_freed_memory
 from .autograd import Function, Graph, backward, is_grad_enabled, no_grad, topological_order
 from .explain import explain
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
-
-from . import data, models, nn, optim, viz  # noqa: E402  (they build on Tensor)
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,8 @@ and hands each node the sensitivity map δ = ∂E/∂(its output); the node's `b
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ def is_grad_enabled() -> bool:
 class no_grad:
     """Context manager (and decorator): nothing computed inside is recorded for backward."""
 
-    def __enter__(self) -> "no_grad":
+    def __enter__(self) -> no_grad:
         global _grad_enabled
         self._previous, _grad_enabled = _grad_enabled, False
         return self
@@ -80,7 +81,7 @@ class Function:
         if not cls.__dict__.get("op"):
             cls.op = cls.__name__.lower()
 
-    def __init__(self, inputs: tuple["Tensor", ...], attrs: dict[str, Any]):
+    def __init__(self, inputs: tuple[Tensor, ...], attrs: dict[str, Any]):
         self.inputs = inputs
         self.attrs = attrs
         self.needs_input_grad = tuple(t.requires_grad for t in inputs)
@@ -120,7 +121,7 @@ class Function:
 
     # -- graph recording ------------------------------------------------------------------------
     @classmethod
-    def apply(cls, *inputs: Any, **attrs: Any) -> "Tensor":
+    def apply(cls, *inputs: Any, **attrs: Any) -> Tensor:
         """Run the op on Tensors (or arrays / Python numbers) and record it in the graph."""
         from .tensor import Tensor
 
@@ -160,7 +161,7 @@ class Function:
         return f"{self.op}({ins}{'; ' + attrs if attrs else ''}) -> {self.output_shape}"
 
 
-def topological_order(root: "Tensor") -> list["Tensor"]:
+def topological_order(root: Tensor) -> list[Tensor]:
     """Every tensor the root depends on, inputs before the ops that use them (iterative DFS)."""
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -185,7 +186,7 @@ class Graph:
     `str(graph)` lists it one line per tensor, e.g. `%3 = conv2d(%0, %1, %2; stride=(1, 1)) (64, 6, 28, 28)`.
     """
 
-    def __init__(self, root: "Tensor"):
+    def __init__(self, root: Tensor):
         self.root = root
         self.tensors = topological_order(root)
         self.nodes: list[Function] = [t.grad_fn for t in self.tensors if t.grad_fn is not None]
@@ -215,7 +216,7 @@ class Graph:
 StepHook = Callable[[Function, np.ndarray, Sequence[np.ndarray | None]], None]
 
 
-def backward(root: "Tensor", grad: Any = None, retain_graph: bool = False,
+def backward(root: Tensor, grad: Any = None, retain_graph: bool = False,
              on_step: StepHook | None = None) -> None:
     """Propagate δ from `root` to every tensor that requires grad, in reverse topological order.
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .checkpoint import load_checkpoint
 from .data import DATASETS, normalize
 from .models import MODELS
-from .train import (OPTIMIZERS, TrainConfig, confusion_matrix, evaluate, fit, format_confusion,
-                    load_data)
+from .train import OPTIMIZERS, TrainConfig, confusion_matrix, evaluate, fit, format_confusion, load_data
 
 
 def parser() -> argparse.ArgumentParser:

@@ -41,7 +41,7 @@ def explain(loss: Tensor, retain_graph: bool = False, file: TextIO | None = None
             return f"{leaf_label(t)} {_shape(t.shape)}"
         return f"%{index[id(t)]} {t.grad_fn.op} output {_shape(t.shape)}"
 
-    value = f"{loss.item():.6g}" if loss.size == 1 else f"shape {_shape(loss.shape)}"
+    value = f"{loss.item():.6g}" if loss.data.size == 1 else f"shape {_shape(loss.shape)}"
     lines = [f"backward of {loss.grad_fn.op if loss.grad_fn else 'a leaf'}: E = {value}; "
              "δ = ∂E/∂(output) flows from the loss to the leaves"]
     step = 0

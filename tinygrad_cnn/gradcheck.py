@@ -1,7 +1,7 @@
 """`gradcheck`: every VJP against central finite differences, in float64."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

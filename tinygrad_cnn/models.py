@@ -68,7 +68,7 @@ class LeNet5(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.s2(self.act(self.c1(x)))
         x = self.s4(self.act(self.c3(x)))
-        x = self.act(self.f5(x.flatten()))
+        x = self.act(self.f5(x.flatten(1)))
         x = self.act(self.f6(x))
         return self.output(x)
 
@@ -105,7 +105,7 @@ class ToolboxCNN(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.s2(self.sigmoid(self.c1(x)))
         x = self.s4(self.sigmoid(self.c3(x)))
-        return self.sigmoid(self.output(x.flatten()))
+        return self.sigmoid(self.output(x.flatten(1)))
 
     def loss(self, y: Tensor, labels: np.ndarray) -> Tensor:
         target = np.eye(y.shape[1], dtype=y.dtype)[labels]
@@ -130,7 +130,7 @@ class Seed004Net(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         x = self.s2(self.relu(self.c1(x)))
         x = self.s4(self.relu(self.c3(x)))
-        return self.output(x.flatten())
+        return self.output(x.flatten(1))
 
     def loss(self, logits: Tensor, labels: np.ndarray) -> Tensor:
         return F.cross_entropy(logits, labels)

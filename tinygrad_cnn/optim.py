@@ -6,7 +6,8 @@ Each step updates every `p.data` in place, vectorised, keeping its dtype (float3
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 

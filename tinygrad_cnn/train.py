@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -54,7 +55,7 @@ class TrainConfig:
     resume: str | None = None
     progress: bool = True            # show the tqdm bar
 
-    def resolved(self) -> "TrainConfig":
+    def resolved(self) -> TrainConfig:
         """A copy with every None filled from the model's defaults, then the global ones."""
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; expected one of {sorted(MODELS)}")

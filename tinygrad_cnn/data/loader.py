@@ -1,7 +1,7 @@
 """Normalisation and a batch iterator."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -6,8 +6,8 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
-from ..tensor import Tensor
 from ..ops.windows import pair
+from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
 

@@ -7,7 +7,8 @@ drawings label leaves by it.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -68,10 +69,10 @@ class Module:
             m._rename(self._join(path, name))
 
     # -- traversal ------------------------------------------------------------------------------
-    def children(self) -> list["Module"]:
+    def children(self) -> list[Module]:
         return list(self._modules.values())
 
-    def named_modules(self) -> list[tuple[str, "Module"]]:
+    def named_modules(self) -> list[tuple[str, Module]]:
         """(path, module) for this module ('' for the top) and every module below, depth first."""
         out, stack = [], [("", self)]
         while stack:
@@ -102,15 +103,15 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def num_parameters(self) -> int:
-        return sum(p.size for _, p in self._named_parameters())
+        return sum(p.data.size for _, p in self._named_parameters())
 
     # -- modes and gradients --------------------------------------------------------------------
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         for _, m in self.named_modules():
             object.__setattr__(m, "training", mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
     def zero_grad(self) -> None:

@@ -2,7 +2,7 @@
 a loop) and its adjoint, scattering per-window values back onto the input (col2im)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
