@@ -37,3 +37,17 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# Mutation testing, run by hand (not in CI: minutes, see docs/testing.md). mutmut 3 copies the package
+# into mutants/, mutates the core listed under [tool.mutmut] in pyproject.toml and runs the fast test
+# selection named there against each mutant. mutants/ is reused (only changed code is re-run); FRESH=1
+# starts over; MUTANTS='tinygrad_cnn.gradcheck*' runs a subset. Survivors: .venv/bin/mutmut results,
+# one diff: .venv/bin/mutmut show NAME.
+MUTATE_JOBS ?= 2
+.PHONY: mutate
+mutate: venv
+	@test -x $(BIN)/mutmut || $(BIN)/python -m pip install --quiet -e '.[test,mutate]'
+	@if [ -n "$(FRESH)" ]; then rm -rf mutants; fi
+	$(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
+	$(BIN)/mutmut export-cicd-stats >/dev/null && cat mutants/mutmut-cicd-stats.json && echo
+	$(BIN)/mutmut results

@@ -64,7 +64,8 @@ def test_reads_gzip_and_raw_files_by_content_not_name(small):
 def test_bad_magic_names_file_and_expectation(small):
     folder, images, labels = small
     path = write_idx(folder / "labels.gz", np.zeros(40))
-    with pytest.raises(IDXError, match=r"labels.gz: magic number 2049 .*1 dimension.*expected 2051 .*3 dimension"):
+    with pytest.raises(IDXError,
+                       match=r"labels.gz: magic number 2049 .*1 dimension.*expected 2051 .*3 dimension"):
         read_idx_images(path)
     with pytest.raises(IDXError, match=r"magic number 2051 .*expected 2049"):
         read_idx_labels(write_idx(folder / "images.gz", images))
@@ -77,7 +78,8 @@ def test_truncated_header_and_payload_and_trailing_bytes(small):
     folder, images, _ = small
     raw = idx_bytes(images)
     (folder / "short").write_bytes(raw[:-7])
-    with pytest.raises(IDXError, match=r"short: truncated: header \(5, 4, 3\) needs 60 data bytes .*found 53"):
+    with pytest.raises(IDXError,
+                       match=r"short: truncated: header \(5, 4, 3\) needs 60 data bytes .*found 53"):
         read_idx_images(folder / "short")
     (folder / "long").write_bytes(raw + b"xx")
     with pytest.raises(IDXError, match=r"long: has trailing bytes: header \(5, 4, 3\) needs 60 .*found 62"):
@@ -107,9 +109,19 @@ def test_mismatched_counts_and_label_range(small):
     with pytest.raises(IDXError, match=r"i.gz has 5 images but .*l4.gz has 4 labels"):
         load_idx_pair(img, write_idx(folder / "l4.gz", labels[:4]))
     l12 = write_idx(folder / "l12.gz", np.array([1, 2, 12, 0, 0]))
-    with pytest.raises(IDXError, match=r"l12.gz: 1 label\(s\) out of range, the first 12 at index 2; expected 0..9"):
+    with pytest.raises(IDXError,
+                       match=r"l12.gz: 1 label\(s\) out of range, the first 12 at index 2; expected 0..9"):
         load_idx_pair(img, l12)
     assert load_idx_pair(img, l12, num_classes=None)[1].tolist() == [1, 2, 12, 0, 0]
+    # the boundary: 10 classes are 0..9, so 10 is out of range and 9 is not
+    l10 = write_idx(folder / "l10.gz", np.array([9, 0, 1, 10, 3]))
+    with pytest.raises(IDXError,
+                       match=r"l10.gz: 1 label\(s\) out of range, the first 10 at index 3; expected 0..9"):
+        load_idx_pair(img, l10)
+    assert load_idx_pair(img, write_idx(folder / "l9.gz", np.array([9, 9, 0, 8, 9])))[1].tolist() \
+        == [9, 9, 0, 8, 9]
+    with pytest.raises(IDXError, match=r"3 label\(s\) out of range, the first 9 at index 0; expected 0..2"):
+        load_idx_pair(img, l10, num_classes=3)
     pair = load_idx_pair(img, write_idx(folder / "ok.gz", labels))
     np.testing.assert_array_equal(pair[0], images)
     assert pair[1].tolist() == [3, 1, 4, 1, 5]
@@ -171,7 +183,7 @@ def test_fashion_mnist_folder_and_system_location(monkeypatch):
 
 
 @needs_shared
-def test_shared_mnist_matches_embedded_and_lacks_train_images():
+def test_shared_mnist_matches_embedded_and_verifies_offline():
     folder = SHARED / "mnist"
     images = read_idx_images(folder / "t10k-images-idx3-ubyte.gz")
     labels = read_idx_labels(folder / "t10k-labels-idx1-ubyte.gz")
@@ -180,8 +192,37 @@ def test_shared_mnist_matches_embedded_and_lacks_train_images():
     assert train_labels.shape == (60000,) and train_labels[0] == 5   # MNIST's first training digit
     ds = load_embedded_mnist()
     np.testing.assert_array_equal(np.concatenate([ds.train_images, ds.test_images]), images)
-    with pytest.raises(FileNotFoundError, match=r"lacks train-images-idx3-ubyte\[.gz\];"):
-        load_dataset("mnist", folder)
+    full = load_dataset("mnist", folder)
+    assert full.train_images.shape == (60000, 28, 28) and full.test_labels.shape == (10000,)
+    # train-images here is re-gzipped: its .gz MD5 is not the published one, its content's is
+    from tinygrad_cnn.data import MNIST_MD5, MNIST_RAW_MD5, md5sum, verifies
+    name = "train-images-idx3-ubyte.gz"
+    assert md5sum(folder / name) != MNIST_MD5[name]
+    assert verifies(folder / name, MNIST_MD5[name], MNIST_RAW_MD5[name])
+    assert not verifies(folder / name, MNIST_MD5[name])
+    # --download with the files present: nothing fetched (an unreachable mirror is never asked)
+    assert download_mnist(folder, mirrors=["http://127.0.0.1:9/"], timeout=1) == folder
+
+
+def test_recompressed_file_verifies_by_its_uncompressed_md5(tmp_path):
+    from tinygrad_cnn.data import verifies
+    raw = idx_bytes(np.arange(60, dtype=np.uint8).reshape(5, 4, 3))
+    a, b = tmp_path / "a.gz", tmp_path / "b.gz"
+    a.write_bytes(gzip.compress(raw, compresslevel=1, mtime=0))
+    b.write_bytes(gzip.compress(raw, compresslevel=9, mtime=1))
+    gz_md5, raw_md5 = hashlib.md5(a.read_bytes()).hexdigest(), hashlib.md5(raw).hexdigest()
+    assert a.read_bytes() != b.read_bytes()
+    assert verifies(a, gz_md5) and not verifies(b, gz_md5)
+    assert verifies(b, gz_md5, raw_md5)
+    assert not verifies(b, gz_md5, hashlib.md5(raw + b"x").hexdigest())
+    (tmp_path / "c.gz").write_bytes(b"\x1f\x8bnot gzip")
+    assert not verifies(tmp_path / "c.gz", gz_md5, raw_md5)
+
+
+def test_data_folder_that_is_a_file(tmp_path):
+    (tmp_path / "mnist").write_text("x")
+    with pytest.raises(NotADirectoryError, match=r"mnist is a file, not a folder"):
+        load_dataset("mnist", tmp_path / "mnist")
 
 
 # -- normalisation and batches -------------------------------------------------------------------
@@ -231,6 +272,59 @@ def test_loader_shuffle_is_a_reproducible_permutation_per_epoch():
     unseeded = [np.concatenate([y for _, y in DataLoader(images, labels, 10, shuffle=True)])
                 for _ in range(2)]
     assert not np.array_equal(*unseeded)                            # seed=None: fresh entropy
+
+
+def shift_by_loops(images, offsets, fill):
+    """The readable version: each output pixel looked up one at a time."""
+    out = np.full_like(images, fill)
+    n, c, h, w = images.shape
+    for k in range(n):
+        dy, dx = offsets[k]
+        for i in range(h):
+            for j in range(w):
+                if 0 <= i - dy < h and 0 <= j - dx < w:
+                    out[k, :, i, j] = images[k, :, i - dy, j - dx]
+    return out
+
+
+def test_random_shift_matches_the_loop_version():
+    from tinygrad_cnn.data import random_shift
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((6, 2, 5, 7)).astype(np.float32)
+    offsets = np.array([[0, 0], [2, -2], [-1, 1], [-2, 2], [1, 0], [0, -1]])
+    got = random_shift(images, offsets, fill=-0.5)
+    assert got.shape == images.shape and got.dtype == np.float32
+    np.testing.assert_array_equal(got, shift_by_loops(images, offsets, -0.5))
+    np.testing.assert_array_equal(got[0], images[0])
+    assert got[1, 0, 2, 4] == images[1, 0, 0, 6] and np.all(got[1, :, :2] == -0.5)
+    with pytest.raises(ValueError,
+                       match=r"random_shift: images of shape \(6, 2, 5, 7\) and offsets of shape \(5, 2\)"):
+        random_shift(images, offsets[:5])
+
+
+def test_loader_shifts_are_reproducible_bounded_and_resume_at_a_batch():
+    rng = np.random.default_rng(1)
+    images = rng.standard_normal((20, 1, 8, 8)).astype(np.float32)
+    labels = np.arange(20)
+    loader = DataLoader(images, labels, 6, shuffle=True, seed=3, shift=2, fill=0.0)
+    first = list(loader.batches(0))
+    again = list(DataLoader(images, labels, 6, shuffle=True, seed=3, shift=2).batches(0))
+    for (x, y), (x2, y2) in zip(first, again):
+        np.testing.assert_array_equal(x, x2)
+        np.testing.assert_array_equal(y, y2)
+    moved = 0
+    for x, y in first:                       # each image is its own, moved by at most 2 pixels
+        for xi, yi in zip(x, y):
+            candidates = [shift_by_loops(images[yi:yi + 1], np.array([[dy, dx]]), 0.0)[0]
+                          for dy in range(-2, 3) for dx in range(-2, 3)]
+            assert any(np.array_equal(xi, cand) for cand in candidates)
+            moved += not np.array_equal(xi, images[yi])
+    assert moved > 10
+    tail = list(loader.batches(0, start=2))
+    assert len(tail) == 2 and all(np.array_equal(a[0], b[0]) for a, b in zip(tail, first[2:]))
+    assert not np.array_equal(list(loader.batches(1))[0][0], first[0][0])
+    with pytest.raises(ValueError, match=r"shift must be an int >= 0, got -1"):
+        DataLoader(images, labels, 6, shift=-1)
 
 
 def test_loader_errors():

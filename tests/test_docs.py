@@ -31,3 +31,17 @@ def test_custom_ops_examples_run():
     namespace: dict = {}
     exec(compile("\n".join(blocks), "custom_ops.md", "exec"), namespace)
     np.testing.assert_allclose(namespace["y"].data, [-0.1, 2.0], rtol=1e-6)
+
+
+def test_gradcheck_defaults_in_the_docs_are_the_code_defaults():
+    import inspect
+
+    from tinygrad_cnn import gradcheck
+
+    defaults = {k: p.default for k, p in inspect.signature(gradcheck).parameters.items()
+                if p.default is not inspect.Parameter.empty}
+    for doc in ("custom_ops.md", "testing.md"):
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        stated = dict(re.findall(r"\b(eps|atol|rtol)=([0-9.e-]+)", text))
+        assert set(stated) == {"eps", "atol", "rtol"}, doc
+        assert {k: float(v) for k, v in stated.items()} == {k: defaults[k] for k in stated}, doc

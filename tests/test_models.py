@@ -1,11 +1,12 @@
-"""The seed networks: layer shapes, exact parameter counts, the C3 table, init, losses."""
+"""The networks (LeNet-5, the DeepLearnToolbox CNN, the five-layer ReLU CNN): layer shapes, exact
+parameter counts, the C3 table, init, losses."""
 import math
 
 import numpy as np
 import pytest
 
 from tinygrad_cnn import Tensor, nn
-from tinygrad_cnn.models import C3_TABLE, MODELS, LeNet5, Seed004Net, ToolboxCNN, build_model
+from tinygrad_cnn.models import C3_TABLE, MODELS, FiveLayerReLUCNN, LeNet5, ToolboxCNN, build_model
 from tinygrad_cnn.optim import Adam
 
 
@@ -27,9 +28,10 @@ def shapes_through(model, names, x):
 
 
 def test_registry():
-    assert MODELS == {"lenet5": LeNet5, "toolbox": ToolboxCNN, "seed004": Seed004Net}
-    assert isinstance(build_model("seed004", seed=0), Seed004Net)
-    with pytest.raises(ValueError, match=r"unknown model 'vgg'; expected one of \['lenet5', 'seed004', 'toolbox'\]"):
+    assert MODELS == {"lenet5": LeNet5, "toolbox": ToolboxCNN, "five-layer-relu": FiveLayerReLUCNN}
+    assert isinstance(build_model("five-layer-relu", seed=0), FiveLayerReLUCNN)
+    known = r"\['five-layer-relu', 'lenet5', 'toolbox'\]"
+    with pytest.raises(ValueError, match=r"unknown model 'vgg'; expected one of " + known):
         build_model("vgg")
 
 
@@ -95,8 +97,8 @@ def test_toolbox_layout_init_and_loss():
     np.testing.assert_allclose(model.loss(y, labels).item(), expected, rtol=1e-5)
 
 
-def test_seed004_layout():
-    model = Seed004Net(seed=0)
+def test_five_layer_relu_layout():
+    model = FiveLayerReLUCNN(seed=0)
     assert shapes_through(model, ["c1", "s2", "c3", "s4", "output"], batch(2)) == {
         "c1": (2, 6, 24, 24), "s2": (2, 6, 12, 12), "c3": (2, 12, 8, 8), "s4": (2, 12, 4, 4),
         "output": (2, 10)}
@@ -128,7 +130,7 @@ def test_few_hundred_steps_on_embedded_data_bring_the_loss_down():
     data = load_embedded_mnist()
     loader = DataLoader(normalize(data.train_images[:4000]), data.train_labels[:4000], 32,
                         shuffle=True, seed=0)
-    model = Seed004Net(seed=0)
+    model = FiveLayerReLUCNN(seed=0)
     opt = Adam(model.parameters(), lr=2e-3)
     losses = []
     for _ in range(2):                                   # 2 × 125 = 250 steps of 32 images

@@ -186,9 +186,11 @@ def test_repr_lists_layers_shapes_and_total():
 
 def test_layer_errors_name_the_layer_and_shapes():
     net = Net()
-    with pytest.raises(ValueError, match=r"features\.0 = Conv2d\(1, 4.*input of shape \(2, 3, 8, 8\); expected \(N, 1, H, W\)"):
+    with pytest.raises(ValueError, match=r"features\.0 = Conv2d\(1, 4.*input of shape "
+                                         r"\(2, 3, 8, 8\); expected \(N, 1, H, W\)"):
         net(x_of(2, 3, 8, 8))
-    with pytest.raises(ValueError, match=r"head = Linear\(64, 3\): input of shape \(2, 100\); expected \(N, 64\)"):
+    with pytest.raises(ValueError, match=r"head = Linear\(64, 3\): input of shape \(2, 100\); "
+                                         r"expected \(N, 64\)"):
         net(x_of(2, 1, 10, 10))
     with pytest.raises(TypeError, match="item 1 is a int"):
         nn.Sequential(nn.ReLU(), 3)
@@ -199,5 +201,176 @@ def test_assigning_before_super_init_is_explained():
         def __init__(self):
             self.w = nn.Parameter([1.0])
 
-    with pytest.raises(AttributeError, match=r"Bad: call super\(\)\.__init__\(\) before assigning the Parameter .w."):
+    with pytest.raises(AttributeError,
+                       match=r"Bad: call super\(\)\.__init__\(\) before assigning the Parameter .w."):
         Bad()
+
+
+# -- PyTorch's Module API ---------------------------------------------------------------------
+def test_nn_functional_is_the_functional_api():
+    import tinygrad_cnn.functional as F1
+    import tinygrad_cnn.nn.functional as F2
+    for name in F1.__all__:
+        assert getattr(F2, name) is getattr(F1, name), name
+    assert {"conv_transpose2d", "cross_entropy", "batch_norm", "dropout", "pad"} <= set(F2.__all__)
+
+
+def test_sequential_indexing_len_iteration_append_and_slices():
+    a, b, c = nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    seq = nn.Sequential(a, b)
+    assert len(seq) == 2 and seq[0] is a and seq[-1] is b and list(seq) == [a, b]
+    seq.append(c)
+    assert len(seq) == 3 and seq[2] is c and [n for n, _ in seq.named_children()] == ["0", "1", "2"]
+    sub = seq[1:]
+    assert isinstance(sub, nn.Sequential) and list(sub) == [b, c]
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
+        seq[3]
+    v = x_of(2, 3)
+    np.testing.assert_allclose(seq(v).data, 1 / (1 + np.exp(-np.tanh(np.maximum(v.data, 0)))), rtol=1e-6)
+    del seq[0]
+    assert list(seq) == [b, c] and [n for n, _ in seq.named_children()] == ["0", "1"]
+
+
+def test_module_list_registers_its_modules():
+    class Stack(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(3, 3) for _ in range(2)])
+            self.layers.append(nn.Linear(3, 1))
+
+    s = Stack()
+    assert len(s.layers) == 3 and isinstance(s.layers[-1], nn.Linear)
+    assert [n for n, _ in s.named_parameters()] == [
+        f"layers.{i}.{p}" for i in range(3) for p in ("weight", "bias")]
+    s.layers.insert(0, nn.Identity())
+    assert [n for n, _ in s.named_parameters()][0] == "layers.1.weight"
+
+
+def test_children_modules_apply_and_requires_grad():
+    net = Net()
+    assert [type(m).__name__ for m in net.children()] == ["Sequential", "Linear"]
+    assert [n for n, _ in net.named_children()] == ["features", "head"]
+    assert len(list(net.modules())) == 6
+    seen = []
+    assert net.apply(lambda m: seen.append(type(m).__name__)) is net
+    assert seen == ["Conv2d", "ReLU", "MaxPool2d", "Sequential", "Linear", "Net"]   # children first
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_zero_grad_sets_none_by_default_or_zeros():
+    net = Net()
+    net(x_of(2, 1, 8, 8)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad(set_to_none=False)
+    assert all(np.all(p.grad == 0) for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_buffers_are_state_but_not_parameters():
+    bn = nn.BatchNorm2d(3)
+    assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
+    assert [n for n, _ in bn.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+    assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    m = nn.Module()
+    m.register_buffer("kept", np.ones(2))
+    m.register_buffer("scratch", np.zeros(2), persistent=False)
+    assert list(m.state_dict()) == ["kept"] and len(m.buffers()) == 2
+
+
+def test_batch_norm_running_statistics_train_and_eval():
+    bn = nn.BatchNorm2d(2, momentum=0.5)
+    x = x_of(4, 2, 3, 3)
+    y = bn(x)
+    mean, var = x.data.mean(axis=(0, 2, 3)), x.data.var(axis=(0, 2, 3))
+    np.testing.assert_allclose(y.data.mean(axis=(0, 2, 3)), 0, atol=1e-6)
+    np.testing.assert_allclose(bn.running_mean.data, 0.5 * mean, rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var.data, 0.5 + 0.5 * var * 36 / 35, rtol=1e-5)   # unbiased
+    assert int(bn.num_batches_tracked.data) == 1
+    bn.eval()
+    expected = (x.data - bn.running_mean.data.reshape(1, -1, 1, 1)) / np.sqrt(
+        bn.running_var.data.reshape(1, -1, 1, 1) + 1e-5)
+    np.testing.assert_allclose(bn(x).data, expected, rtol=1e-5, atol=1e-6)
+    assert int(bn.num_batches_tracked.data) == 1                  # eval does not count batches
+    state = bn.state_dict()
+    other = nn.BatchNorm2d(2)
+    other.load_state_dict(state)
+    np.testing.assert_array_equal(other.running_var.data, bn.running_var.data)
+    with pytest.raises(ValueError, match=r"input of shape \(4, 3, 3, 3\); expected \(N, 2, H, W\)"):
+        bn(x_of(4, 3, 3, 3))
+
+
+def test_dropout_is_seeded_scaled_and_off_in_eval():
+    from tinygrad_cnn import random
+    drop = nn.Dropout(0.25)
+    x = Tensor(np.ones((200, 50), dtype=np.float32))
+    random.manual_seed(0)
+    a = drop(x).data
+    random.manual_seed(0)
+    np.testing.assert_array_equal(a, drop(x).data)
+    assert set(np.unique(a)) == {0.0, np.float32(1 / 0.75)}
+    assert abs((a == 0).mean() - 0.25) < 0.02
+    drop.eval()
+    assert drop(x) is x
+    with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+        nn.Dropout(1.5)
+
+
+def test_init_gains_and_fan_modes():
+    w = nn.Parameter(np.zeros((400, 300)))
+    nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu", generator=np.random.default_rng(0))
+    assert abs(w.data.std() - math.sqrt(2 / 400)) < 0.02 * math.sqrt(2 / 400)
+    nn.init.xavier_normal_(w, gain=nn.init.calculate_gain("tanh"), generator=np.random.default_rng(1))
+    assert abs(w.data.std() - 5 / 3 * math.sqrt(2 / 700)) < 0.02 * math.sqrt(2 / 700) * 5 / 3
+    nn.init.kaiming_uniform_(w, generator=np.random.default_rng(2))      # a=0: bound √(6/fan_in)
+    assert math.sqrt(6 / 300) * 0.99 < np.abs(w.data).max() <= math.sqrt(6 / 300)
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
+    nn.init.ones_(w)
+    assert np.all(w.data == 1) and w.dtype == np.float32
+    with pytest.raises(ValueError, match="mode 'fan_avg' not supported"):
+        nn.init.kaiming_uniform_(w, mode="fan_avg")
+
+
+def test_init_draws_from_the_package_generator():
+    from tinygrad_cnn import random
+    random.manual_seed(11)
+    a = nn.Conv2d(2, 3, 3).weight.data.copy()
+    random.manual_seed(11)
+    np.testing.assert_array_equal(nn.Conv2d(2, 3, 3).weight.data, a)
+    gen = random.Generator().manual_seed(11)
+    np.testing.assert_array_equal(nn.Conv2d(2, 3, 3, generator=gen).weight.data, a)
+
+
+def test_conv_layers_keywords():
+    same = nn.Conv2d(2, 4, 4, padding="same", dilation=2, groups=2)
+    assert same(x_of(1, 2, 7, 6)).shape == (1, 4, 7, 6)
+    assert same.weight.shape == (4, 1, 4, 4)
+    assert nn.Conv2d(2, 4, 3, padding=1, padding_mode="reflect")(x_of(1, 2, 5, 5)).shape == (1, 4, 5, 5)
+    assert nn.Conv1d(3, 6, 3, padding=1, groups=3)(x_of(2, 3, 10)).shape == (2, 6, 10)
+    up = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1)
+    assert up(x_of(1, 4, 5, 5)).shape == (1, 2, 9, 9)
+    assert up(x_of(1, 4, 5, 5), output_size=(10, 10)).shape == (1, 2, 10, 10)
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        nn.Conv2d(2, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="groups=3 must be a positive int dividing"):
+        nn.Conv2d(2, 4, 3, groups=3)
+
+
+def test_pooling_flatten_and_loss_layers():
+    x = x_of(2, 3, 6, 6)
+    out, idx = nn.MaxPool2d(2, return_indices=True)(x)
+    unpooled = nn.MaxUnpool2d(2)(out, idx)
+    np.testing.assert_array_equal(unpooled.data.max(axis=(2, 3)), out.data.max(axis=(2, 3)))
+    assert nn.AdaptiveAvgPool2d((1, 1))(x).shape == (2, 3, 1, 1)
+    pool = nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)
+    assert pool(x).shape == (2, 3, 4, 4)
+    assert nn.Flatten(0, 1)(x).shape == (6, 6, 6)
+    assert nn.Unflatten(1, (3, 36))(nn.Flatten()(x)).shape == (2, 3, 36)
+    logits, labels = x_of(4, 5), np.array([0, 3, 4, 1])
+    np.testing.assert_allclose(nn.CrossEntropyLoss(label_smoothing=0.1)(logits, labels).data,
+                               F.cross_entropy(logits, labels, label_smoothing=0.1).data)
+    assert nn.MSELoss(reduction="none")(logits, logits * 2).shape == (4, 5)
+    assert nn.LeakyReLU(0.2)(Tensor(np.array([-1.0, 2.0]))).data.tolist() == [-0.2, 2.0]
+    assert nn.Softmax(dim=1)(logits).data.sum(axis=1) == pytest.approx(np.ones(4))
+    assert nn.Identity(3, foo=1)(logits) is logits

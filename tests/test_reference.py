@@ -33,6 +33,76 @@ def test_conv2d_matches_reference(seed):
     np.testing.assert_allclose(db, rdb, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_grouped_conv2d_matches_reference(seed):
+    rng = np.random.default_rng(100 + seed)
+    g = int(rng.integers(2, 4))
+    n, cg, og = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    k, stride, padding, dilation = (int(rng.integers(lo, hi)) for lo, hi in ((1, 4), (1, 3), (0, 2), (1, 3)))
+    h = w = int(rng.integers(dilation * (k - 1) + 1, 9))
+    x, wt = rng.standard_normal((n, g * cg, h, w)), rng.standard_normal((g * og, cg, k, k))
+    b = rng.standard_normal(g * og)
+    out, delta, (dx, dw, db) = run(lambda x, w, b: F.conv2d(x, w, b, stride, padding, dilation, g),
+                                   x, wt, b)
+    np.testing.assert_allclose(out, reference.conv2d_forward(x, wt, b, stride, padding, dilation, g),
+                               atol=1e-12)
+    for ours, ref in zip((dx, dw, db), reference.conv2d_backward(x, wt, delta, stride, padding, dilation, g)):
+        np.testing.assert_allclose(ours, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_conv_transpose2d_matches_reference_and_is_conv2d_input_vjp(seed):
+    """conv_transpose2d(δ, W) is conv2d's δx, and conv2d(δ, W) is conv_transpose2d's δx."""
+    rng = np.random.default_rng(200 + seed)
+    g = int(rng.integers(1, 3))
+    n, cg, og = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    k, stride, padding, dilation = (int(rng.integers(lo, hi)) for lo, hi in ((1, 4), (1, 4), (0, 2), (1, 3)))
+    output_padding = int(rng.integers(0, max(stride, dilation)))
+    h = w = int(rng.integers(2, 6))
+    x, wt = rng.standard_normal((n, g * cg, h, w)), rng.standard_normal((g * cg, og, k, k))
+    b = rng.standard_normal(g * og)
+    kw = dict(stride=stride, padding=padding, output_padding=output_padding, groups=g, dilation=dilation)
+    out, delta, (dx, dw, db) = run(lambda x, w, b: F.conv_transpose2d(x, w, b, **kw), x, wt, b)
+    np.testing.assert_allclose(out, reference.conv_transpose2d_forward(x, wt, b, **kw), atol=1e-12)
+    # its input-VJP is the loop conv2d of δ with the same weight
+    conv_of_delta = reference.conv2d_forward(delta, wt, None, stride, padding, dilation, g)
+    np.testing.assert_allclose(dx, conv_of_delta[:, :, :h, :w], atol=1e-12)
+    np.testing.assert_allclose(db, delta.sum(axis=(0, 2, 3)), atol=1e-12)
+    # and conv2d's input-VJP of a δ shaped like `out` is this op applied to δ
+    y = Tensor(rng.standard_normal(out.shape), requires_grad=True)
+    F.conv2d(y, Tensor(wt), None, stride, padding, dilation, g).backward(x)
+    np.testing.assert_allclose(y.grad, reference.conv_transpose2d_forward(x, wt, None, **kw), atol=1e-12)
+
+
+@pytest.mark.parametrize("k, stride, padding, dilation, ceil_mode", [
+    (2, None, 0, 1, False), (3, 1, 1, 1, False), (3, 2, 1, 2, True), (2, 3, 1, 1, True),
+    (3, 2, 0, 2, False)])
+def test_pooling_variants_match_reference(k, stride, padding, dilation, ceil_mode):
+    x = np.random.default_rng(k * 10 + padding).permutation(2 * 3 * 9 * 8).reshape(2, 3, 9, 8) * 1.0
+    out, delta, (dx,) = run(lambda t: F.max_pool2d(t, k, stride, padding, dilation, ceil_mode), x)
+    ref, where = reference.max_pool2d_forward(x, k, stride, padding, dilation, ceil_mode)
+    np.testing.assert_array_equal(out, ref)
+    ref_dx = reference.max_pool2d_backward(x, delta, k, stride, padding, dilation, ceil_mode)
+    np.testing.assert_allclose(dx, ref_dx, atol=1e-12)
+    _, idx = F.max_pool2d(Tensor(x), k, stride, padding, dilation, ceil_mode, return_indices=True)
+    np.testing.assert_array_equal(idx.data, where[..., 0] * x.shape[3] + where[..., 1])
+    for include in (True, False):
+        for divisor in (None, 5):
+            kw = dict(ceil_mode=ceil_mode, count_include_pad=include, divisor_override=divisor)
+            out, delta, (dx,) = run(lambda t, kw=kw: F.avg_pool2d(t, k, stride, padding, **kw), x)
+            ref = reference.avg_pool2d_forward(x, k, stride, padding, **kw)
+            np.testing.assert_allclose(out, ref, atol=1e-12)
+            ref_dx = reference.avg_pool2d_backward(x, delta, k, stride, padding, **kw)
+            np.testing.assert_allclose(dx, ref_dx, atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 2), (4, 5), (9, 8)])
+def test_adaptive_avg_pool2d_matches_reference(size):
+    x = np.random.default_rng(5).standard_normal((2, 3, 9, 8))
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(Tensor(x), size).data,
+                               reference.adaptive_avg_pool2d_forward(x, size), atol=1e-12)
+
+
 @pytest.mark.parametrize("k, stride, padding", [(2, None, 0), (3, 1, 1), (3, 2, 1), (2, 1, 0)])
 def test_pooling_matches_reference(k, stride, padding):
     x = np.random.default_rng(k + 10 * (stride or 0)).standard_normal((2, 3, 7, 8))
@@ -66,8 +136,8 @@ def test_mean_pool_preserves_the_sum_of_the_sensitivity_map():
     np.testing.assert_allclose(x.grad[0, 0], np.kron(delta[0, 0], np.ones((2, 2))) / 4)
 
 
-def test_seed_check_weight_grad_is_window_sum():
-    """Seed 003: identity activation and E = Σ net make δ all ones, so ∂E/∂W[o,c,m,q] is the
+def test_weight_grad_of_identity_conv_is_window_sum():
+    """Identity activation and E = Σ net make δ all ones, so ∂E/∂W[o,c,m,q] is the
     sum of the input window that W[o,c,m,q] touches and ∂E/∂b[o] the number of outputs."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((2, 3, 5, 5))
@@ -82,7 +152,7 @@ def test_seed_check_weight_grad_is_window_sum():
     np.testing.assert_allclose(b.grad, [2 * 3 * 3, 2 * 3 * 3])
 
 
-def test_seed_example_3x3_input_2x2_filter_full_correlation():
+def test_3x3_input_2x2_filter_full_correlation():
     """δx of a 3×3 input and a 2×2 filter: the 2×2 δ padded to 4×4, correlated with rot180(W)."""
     x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3), requires_grad=True)
     w = Tensor(np.array([[[[1., 2], [3, 4]]]]))

@@ -5,8 +5,9 @@ which on a 2-core machine costs more than the arithmetic (LeNet-5, batch 64: 14 
 step). Raising the mmap and trim thresholds keeps such blocks in the heap for the next step —
 what PyTorch's caching CPU allocator achieves. Peak memory stays reserved; it does not grow.
 
-Applied when `tinygrad_cnn` is imported; set TINYGRAD_CNN_KEEP_MALLOC=1 to leave malloc alone.
-A no-op where the C library is not glibc.
+Nothing happens at import: the training command and the benchmarks call `keep_freed_memory()`
+explicitly. Set TINYGRAD_CNN_MALLOC_TUNING=0 to leave malloc alone even then. A no-op where the
+C library is not glibc.
 """
 from __future__ import annotations
 
@@ -18,16 +19,24 @@ import sys
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD_MAX = 32 * 1024 * 1024   # glibc's ceiling on 64-bit systems
+ENV_VARIABLE = "TINYGRAD_CNN_MALLOC_TUNING"  # "0" disables the tuning
+
+applied = False  # set by keep_freed_memory() when the tuning took effect
 
 
 def keep_freed_memory() -> bool:
-    """Ask glibc to reuse freed blocks up to 32 MiB instead of unmapping them; True if applied."""
-    if os.environ.get("TINYGRAD_CNN_KEEP_MALLOC") == "1" or not sys.platform.startswith("linux"):
+    """Ask glibc to reuse freed blocks up to 32 MiB instead of unmapping them; True if applied.
+
+    Skipped (False) when TINYGRAD_CNN_MALLOC_TUNING=0, off Linux, or without glibc's mallopt.
+    """
+    global applied
+    if os.environ.get(ENV_VARIABLE, "1").strip() == "0" or not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)) and bool(
+    applied = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)) and bool(
         mallopt(M_TRIM_THRESHOLD, 4 * MMAP_THRESHOLD_MAX))
+    return applied

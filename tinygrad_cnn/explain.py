@@ -1,4 +1,6 @@
-"""`explain(loss)`: run backward and narrate it, step by step, like the seeds' derivations."""
+"""`explain(loss)`: run backward and narrate it, step by step, as Bouvrie's
+"Notes on Convolutional Neural Networks" (2006) and the LeNet-5 paper derive it: the sensitivity
+map δ = ∂E/∂(output) of each op, from the loss back to the leaves."""
 from __future__ import annotations
 
 import sys
@@ -7,23 +9,9 @@ from typing import TextIO
 import numpy as np
 
 from .autograd import Function, backward, topological_order
+from .formatting import attrs_str, shape_str
 from .tensor import Tensor
-from .viz.graph import leaf_label
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return str(tuple(shape))
-
-
-def _attrs(node: Function) -> str:
-    parts = []
-    for k, v in node.attrs.items():
-        if v is None or v is False:
-            continue
-        if isinstance(v, tuple) and len(v) == 2 and v[0] == v[1]:
-            v = v[0]
-        parts.append(f"{k}={v}")
-    return ", ".join(parts)
+from .viz.nodes import leaf_label
 
 
 def explain(loss: Tensor, retain_graph: bool = False, file: TextIO | None = None) -> str:
@@ -38,10 +26,10 @@ def explain(loss: Tensor, retain_graph: bool = False, file: TextIO | None = None
 
     def name(t: Tensor) -> str:
         if t.grad_fn is None:
-            return f"{leaf_label(t)} {_shape(t.shape)}"
-        return f"%{index[id(t)]} {t.grad_fn.op} output {_shape(t.shape)}"
+            return f"{leaf_label(t)} {shape_str(t.shape)}"
+        return f"%{index[id(t)]} {t.grad_fn.op} output {shape_str(t.shape)}"
 
-    value = f"{loss.item():.6g}" if loss.data.size == 1 else f"shape {_shape(loss.shape)}"
+    value = f"{loss.item():.6g}" if loss.data.size == 1 else f"shape {shape_str(loss.shape)}"
     lines = [f"backward of {loss.grad_fn.op if loss.grad_fn else 'a leaf'}: E = {value}; "
              "δ = ∂E/∂(output) flows from the loss to the leaves"]
     step = 0
@@ -49,10 +37,10 @@ def explain(loss: Tensor, retain_graph: bool = False, file: TextIO | None = None
     def narrate(node: Function, delta: np.ndarray, input_grads) -> None:
         nonlocal step
         step += 1
-        attrs = _attrs(node)
+        attrs = attrs_str(node.attrs)
         lines.append("")
         lines.append(f"step {step}: {node.op}{'(' + attrs + ')' if attrs else ''}   "
-                     f"δ {_shape(delta.shape)}  ‖δ‖ = {float(np.linalg.norm(delta)):.4g}")
+                     f"δ {shape_str(delta.shape)}  ‖δ‖ = {float(np.linalg.norm(delta)):.4g}")
         lines.extend("    " + line.strip() for line in node.formula.splitlines())
         for t, g in zip(node.inputs, input_grads):
             if g is not None and t.requires_grad:

@@ -1,5 +1,7 @@
-"""The networks of the seeds: LeNet-5 (LeCun et al. 1998), the MATLAB toolbox CNN (seed 001) and
-the seed-004 net. Each model knows its loss: `model.loss(output, labels)` with integer labels.
+"""The networks: LeNet-5 (Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning
+applied to document recognition", Proc. IEEE 86(11), 1998), the CNN of R. B. Palm's MATLAB
+DeepLearnToolbox (its `test_example_CNN`), and a five-layer ReLU CNN (conv-pool-conv-pool-affine).
+Each model knows its loss: `model.loss(output, labels)` with integer labels.
 
 `MODELS` maps a name to its class; `model.config` holds the constructor arguments, so a
 checkpoint can rebuild the model with `MODELS[name](**config)`. A model class may set
@@ -77,16 +79,18 @@ class LeNet5(nn.Module):
 
 
 class ToolboxCNN(nn.Module):
-    """Seed 001, the MATLAB DeepLearnToolbox CNN: 6c-2s-12c-2s on 28×28.
+    """The CNN of R. B. Palm's MATLAB DeepLearnToolbox (`CNN/cnnsetup.m`, `test_example_CNN.m`):
+    6c-2s-12c-2s on 28×28, a small relative of LeNet-5 (LeCun et al. 1998).
 
     5×5 valid convolutions with sigmoid, parameter-free 2×2 mean subsampling, then a sigmoid
     output layer 192 → 10. Weights Xavier-uniform, U(±√(6/(fan_in + fan_out))), biases 0, as the
     toolbox's cnnsetup. Loss: E = ½ Σ (y − t)² / N on one-hot targets t. Trained as the
-    toolbox's example: pixels/255 (no standardisation), plain SGD with lr 1, batch 50, 1 epoch.
+    toolbox's example: pixels/255 (no standardisation), plain SGD with lr 1 (constant), batch 50, 1 epoch.
     """
 
     normalization = (0.0, 1.0)            # (mean, std) on the [0, 1] scale: x = pixels / 255
-    train_defaults = dict(optimizer="sgd", lr=1.0, momentum=0.0, batch_size=50, epochs=1)
+    train_defaults = dict(optimizer="sgd", lr=1.0, momentum=0.0, batch_size=50, epochs=1,
+                          schedule="none", weight_decay=0.0, augment=False)
 
     def __init__(self, num_classes: int = 10, seed: int | np.random.Generator | None = None):
         super().__init__()
@@ -112,9 +116,11 @@ class ToolboxCNN(nn.Module):
         return F.squared_error(y, target)
 
 
-class Seed004Net(nn.Module):
-    """Seed 004: C1 6@5×5 valid (6@24×24) → max pool (6@12×12) → C3 12@5×5 (12@8×8) → max pool
-    (12@4×4) → affine 192 → 10, ReLU after each convolution. Loss: softmax cross-entropy."""
+class FiveLayerReLUCNN(nn.Module):
+    """A five-layer ReLU CNN, conv-pool-conv-pool-affine: C1 6@5×5 valid (6@24×24) → max pool
+    (6@12×12) → C3 12@5×5 (12@8×8) → max pool (12@4×4) → affine 192 → 10, ReLU after each
+    convolution; the toolbox CNN's layout with ReLU, max pooling and a softmax output.
+    Loss: softmax cross-entropy."""
 
     def __init__(self, num_classes: int = 10, seed: int | np.random.Generator | None = None):
         super().__init__()
@@ -137,11 +143,11 @@ class Seed004Net(nn.Module):
 
 
 MODELS: dict[str, type[nn.Module]] = {"lenet5": LeNet5, "toolbox": ToolboxCNN,
-                                      "seed004": Seed004Net}
+                                      "five-layer-relu": FiveLayerReLUCNN}
 
 
 def build_model(name: str, seed: int | np.random.Generator | None = None, **config) -> nn.Module:
     """`MODELS[name](**config, seed=seed)`, with an error listing the known names."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; expected one of {sorted(MODELS)}")
-    return MODELS[name](seed=seed, **config)
+    return MODELS[name](seed=seed, **config)  # type: ignore[call-arg]  # every model takes seed

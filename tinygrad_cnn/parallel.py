@@ -1,15 +1,51 @@
-"""How many threads the engine may use (PyTorch's `set_num_threads` / `get_num_threads`).
+"""The engine's threads: PyTorch's `set_num_threads` / `get_num_threads`, and the small pool that
+runs the batch chunks of an op on several cores.
 
-The count caps the BLAS library's threads (through `threadpoolctl`, imported only when a count is
-set). One switch: `set_num_threads(1)` runs everything on one core.
+The heavy ops (convolution, pooling, ReLU) cut the batch into fixed chunks of a few samples
+(small enough that a chunk's temporaries stay in the CPU cache) and hand the chunks to
+`map_chunks`, which runs them on a thread pool of `get_num_threads()` workers. NumPy releases
+the GIL inside its loops, copies and BLAS calls, so the workers really run at the same time.
+While they run, the BLAS library is capped at one thread (each worker calls BLAS on its own
+chunk; two levels of threads would fight over the cores); `threadpoolctl` is imported for that
+only when more than one thread is used.
+
+Deterministic: the chunk boundaries depend on the batch size only, never on the thread count,
+and results come back in chunk order, so a sum over chunks adds the same numbers in the same
+order with 1 thread or 8.
+
+One switch turns it off: `set_num_threads(1)` (or TINYGRAD_CNN_NUM_THREADS=1 in the
+environment) runs every chunk in the calling thread, one after the other, and leaves BLAS alone.
 """
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-_num_threads = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
-                   (os.cpu_count() or 1))
-_blas_limiter = None  # threadpoolctl's limiter, kept alive while a count is in force
+T = TypeVar("T")
+ENV_VARIABLE = "TINYGRAD_CNN_NUM_THREADS"
+CHUNK_BYTES = 1 << 21     # a chunk's working set: about 2 MiB, the size of the L2 cache here
+
+
+def _default_threads() -> int:
+    """TINYGRAD_CNN_NUM_THREADS if set (a positive integer), else the cores we may run on."""
+    value = os.environ.get(ENV_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{ENV_VARIABLE}={value!r}: expected a positive integer")
+        return int(value)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
+_num_threads = _default_threads()
+_pool: ThreadPoolExecutor | None = None   # created on first parallel use
+_pool_size = 0
+_blas: Any = None                          # threadpoolctl controller, created on first parallel use
+_user_blas_limit: Any = None               # the limit set_num_threads put on BLAS, kept alive
+_in_worker = threading.local()             # .active is True inside a pool worker
 
 
 def get_num_threads() -> int:
@@ -18,11 +54,89 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use `n` threads from now on, BLAS included (n ≥ 1)."""
-    global _num_threads, _blas_limiter
+    """Use `n` threads from now on (n ≥ 1): `n` pool workers, and BLAS limited to `n` threads.
+
+    `set_num_threads(1)` switches the pool off: chunks run one after the other in the caller.
+    """
+    global _num_threads, _user_blas_limit
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
-    from threadpoolctl import threadpool_limits
-
     _num_threads = n
-    _blas_limiter = threadpool_limits(limits=n, user_api="blas")
+    _user_blas_limit = _controller().limit(limits=n, user_api="blas")
+
+
+def _controller() -> Any:
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+
+        _blas = ThreadpoolController()
+    return _blas
+
+
+def _mark_worker() -> None:
+    _in_worker.active = True
+
+
+def chunk_bounds(n: int, most: int) -> list[tuple[int, int]]:
+    """Split range(n) into chunks of at most `most` samples: [(start, stop), …].
+
+    Fixed by n and `most` alone (never by the thread count). The chunks are as equal as
+    possible and, when there are several, even in number, so two cores get equal shares.
+    """
+    count = -(-n // most)
+    if count > 1 and count % 2:
+        count += 1
+    if count <= 1:
+        return [(0, n)]
+    size, extra = divmod(n, count)
+    stops = [(i + 1) * size + min(i + 1, extra) for i in range(count)]
+    return list(zip([0, *stops[:-1]], stops))
+
+
+def samples_per_chunk(bytes_per_sample: int) -> int:
+    """How many samples make a chunk of about CHUNK_BYTES (at least one)."""
+    return max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+
+
+def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
+    """[fn(start, stop) for each chunk of range(n)], the chunks shared out between threads.
+
+    `fn` works on the samples start:stop of the batch (writing into its slice of an output
+    array, or returning a partial sum); the results come back in chunk order. With more than
+    one thread, the caller and `get_num_threads() − 1` pool workers each take the next chunk
+    not yet taken until none is left, with BLAS capped at one thread meanwhile.
+    """
+    global _pool, _pool_size
+    bounds = chunk_bounds(n, most)
+    threads = min(_num_threads, len(bounds))
+    if threads <= 1 or getattr(_in_worker, "active", False):     # serial (also when nested)
+        return [fn(start, stop) for start, stop in bounds]
+    if _pool is None or _pool_size != _num_threads - 1:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+        _pool_size = _num_threads - 1
+        _pool = ThreadPoolExecutor(_pool_size, "tinygrad_cnn", initializer=_mark_worker)
+    results: list[Any] = [None] * len(bounds)
+    todo = iter(enumerate(bounds))
+    take = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with take:
+                item = next(todo, None)
+            if item is None:
+                return
+            i, (start, stop) = item
+            results[i] = fn(start, stop)
+
+    with _controller().limit(limits=1, user_api="blas"):     # one BLAS thread per worker
+        helpers = [_pool.submit(work) for _ in range(threads - 1)]
+        _in_worker.active = True
+        try:
+            work()
+        finally:
+            _in_worker.active = False
+            for helper in helpers:
+                helper.result()
+    return results

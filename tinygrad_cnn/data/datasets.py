@@ -47,6 +47,9 @@ def _find(folder: Path, stem: str) -> Path | None:
 def read_folder(folder: str | Path, name: str = "mnist") -> Dataset:
     """The four standard files (gzipped or not) from `folder`."""
     folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{name}: --data {folder} is a file, not a folder; expected a "
+                                 "folder with the four standard IDX files")
     if not folder.is_dir():
         raise FileNotFoundError(f"{name}: data folder {folder} does not exist; expected a folder "
                                 "with the four standard IDX files")
@@ -55,8 +58,9 @@ def read_folder(folder: str | Path, name: str = "mnist") -> Dataset:
     if missing:
         raise FileNotFoundError(f"{name}: {folder} lacks {', '.join(m + '[.gz]' for m in missing)}; "
                                 "expected the four standard IDX files")
-    train = load_idx_pair(paths[FILES["train"][0]], paths[FILES["train"][1]])
-    test = load_idx_pair(paths[FILES["test"][0]], paths[FILES["test"][1]])
+    found = {stem: path for stem, path in paths.items() if path is not None}
+    train = load_idx_pair(found[FILES["train"][0]], found[FILES["train"][1]])
+    test = load_idx_pair(found[FILES["test"][0]], found[FILES["test"][1]])
     if train[0].shape[1:] != test[0].shape[1:]:
         raise ValueError(f"{name}: training images are {train[0].shape[1:]} but test images are "
                          f"{test[0].shape[1:]} in {folder}; expected one image size")
@@ -71,7 +75,7 @@ def load_embedded_mnist() -> Dataset:
     if missing:
         raise FileNotFoundError(f"load_embedded_mnist: {', '.join(missing)} missing; the package "
                                 "was installed without its data/mnist/*.gz package data")
-    images, labels = load_idx_pair(*paths)
+    images, labels = load_idx_pair(paths[0], paths[1])
     k = EMBEDDED_TRAIN
     return Dataset("mnist-sample",
                    f"embedded MNIST sample: {k:,} train / {len(labels) - k:,} held-out images "

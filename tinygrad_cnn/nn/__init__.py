@@ -1,7 +1,42 @@
 """Layers and models as `Module`s, PyTorch's names: `from tinygrad_cnn import nn`."""
-from . import init
-from .layers import AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Subsample, Tanh
+from . import functional, init
+from .layers import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    BCELoss,
+    BCEWithLogitsLoss,
+    Conv1d,
+    Conv2d,
+    ConvTranspose2d,
+    CrossEntropyLoss,
+    Dropout,
+    Flatten,
+    Identity,
+    L1Loss,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    MaxPool2d,
+    MaxUnpool2d,
+    ModuleList,
+    MSELoss,
+    NLLLoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Subsample,
+    Tanh,
+    Unflatten,
+)
 from .module import Module, Parameter
 
-__all__ = ["Module", "Parameter", "Conv2d", "Linear", "MaxPool2d", "AvgPool2d", "Subsample",
-           "ReLU", "Sigmoid", "Tanh", "Flatten", "Sequential", "init"]
+__all__ = ["Module", "Parameter", "Conv1d", "Conv2d", "ConvTranspose2d", "Linear", "Identity",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "MaxUnpool2d",
+           "Subsample", "BatchNorm1d", "BatchNorm2d", "Dropout", "ReLU", "LeakyReLU", "Sigmoid",
+           "Tanh", "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss",
+           "BCELoss", "BCEWithLogitsLoss", "Flatten", "Unflatten", "Sequential", "ModuleList",
+           "init", "functional"]

@@ -3,17 +3,64 @@
 `VJP_TABLE` is the derivatives table: op name → the sensitivity-map formula its backward
 implements (the first paragraph of each backward's docstring), declared in one visible place.
 """
-from .activation import ReLU, Sigmoid, Tanh
-from .conv import Conv2d
-from .elementwise import Add, Div, Exp, Log, Mul, Neg, Pow, Sub
-from .loss import CrossEntropy, HalfSquaredError, LogSoftmax, MSELoss, Softmax
+from .activation import LeakyReLU, ReLU, Sigmoid, Tanh
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .elementwise import (
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Remainder,
+    Sqrt,
+    Sub,
+    Where,
+)
+from .loss import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    CrossEntropy,
+    L1Loss,
+    LogSoftmax,
+    MSELoss,
+    NLLLoss,
+    Softmax,
+    SquaredError,
+)
 from .matmul import Linear, MatMul
-from .pool import AvgPool2d, MaxPool2d, Subsample
-from .reduce import Max, Mean, Sum
-from .shape import GetItem, Reshape, Transpose
+from .norm import BatchNorm
+from .pad import ConstantPad, IndexPad
+from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Subsample
+from .reduce import Amax, Amin, Mean, Sum
+from .shape import Cat, Clone, Expand, Flip, GetItem, Permute, Reshape, TakeAlongDim
 
-ALL_OPS = (Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sum, Mean, Max, Reshape, Transpose, GetItem,
-           MatMul, Linear, Conv2d, MaxPool2d, AvgPool2d, Subsample, ReLU, Sigmoid, Tanh,
-           Softmax, LogSoftmax, CrossEntropy, MSELoss, HalfSquaredError)
+ALL_OPS = (
+    # elementwise (core-tensor)
+    Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sqrt, Abs, Maximum, Minimum, Clamp, Where,
+    Remainder, Cast,
+    # reductions
+    Sum, Mean, Amax, Amin,
+    # shape
+    Reshape, Permute, Expand, Flip, GetItem, Cat, TakeAlongDim, Clone,
+    # matrix products
+    MatMul, Linear,
+    # activations
+    ReLU, LeakyReLU, Sigmoid, Tanh,
+    # convolution and pooling (core-nn)
+    Conv2d, MaxPool2d, AvgPool2d, Subsample,
+    # softmax and losses (core-nn)
+    Softmax, LogSoftmax, CrossEntropy, NLLLoss, MSELoss, L1Loss, SquaredError, BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    ConvTranspose2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxUnpool2d, ConstantPad, IndexPad, Dropout,
+    BatchNorm,
+)
 
 VJP_TABLE = {op.op: op.formula.fget(op) for op in ALL_OPS}  # type: ignore[attr-defined]

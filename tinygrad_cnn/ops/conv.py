@@ -1,84 +1,190 @@
-"""2-D convolution (cross-correlation, as CNNs use the word), NCHW, stride S, padding P, dilation d."""
+"""2-D convolution (cross-correlation, as CNNs use the word) and its adjoint, the transposed
+convolution; NCHW, stride S, padding P, dilation d, G groups. The three formulas of the
+sensitivity-map derivation, for net = b + W ⋆ x_p:
+
+    δb = Σ_{n,i,j} δ                        (`db`: sum of the sensitivity map)
+    δW = δ ⋆ x_p                            (`correlate_weight`: the input correlated with δ)
+    δx = conv_transpose2d(δ, W)             (`transpose_correlate`: δ carried back through W)
+
+The last one is the teaching point: conv2d's input-VJP *is* conv_transpose2d with the same
+weight, literally the same function here, and conv_transpose2d's input-VJP is conv2d of δ.
+"""
 from __future__ import annotations
 
 import numpy as np
 
+from .. import buffers
 from ..autograd import Function
-from .windows import check_nchw, crop2d, output_size, pad2d, pair, scatter_taps, windows
+from ..parallel import map_chunks, samples_per_chunk
+from .windows import crop2d, pad2d, scatter_taps, windows
 
 
-def im2col(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
-           dilation: tuple[int, int]) -> np.ndarray:
-    """Columns (C·kH·kW, N, H_out·W_out): one row per filter tap (c, m, q), one column per window.
-
-    A copy of the strided window view, ordered so that the copy reads whole rows of the input.
-    """
+def im2col(xp: np.ndarray, kernel, stride, dilation,
+           out: np.ndarray | None = None) -> tuple[np.ndarray, tuple[int, int]]:
+    """Columns (C·kH·kW, N, H_out·W_out): one row per filter tap (c, m, q), one column per window
+    (a copy of the strided window view, ordered so that the copy reads whole rows of the input);
+    and (H_out, W_out). `out`, if given, receives the columns."""
     win = windows(xp, kernel, stride, dilation)                        # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = win.shape
-    return np.ascontiguousarray(win.transpose(1, 4, 5, 0, 2, 3)).reshape(c * kh * kw, n, ho * wo)
+    if out is None:
+        out = buffers.empty((c * kh * kw, n, ho * wo), xp.dtype)
+    np.copyto(out.reshape(c, kh, kw, n, ho, wo), win.transpose(1, 4, 5, 0, 2, 3))
+    return out, (ho, wo)
+
+
+def correlate(cols: np.ndarray, weight: np.ndarray, groups: int, size,
+              out: np.ndarray | None = None) -> np.ndarray:
+    """net[n,o,i,j] = Σ_{c,m,q} W[o,c,m,q] · x_p[n,c, S·i+d·m, S·j+d·q] = W_mat · im2col(x_p), per group."""
+    g, out_ch, n = groups, weight.shape[0], cols.shape[1]
+    w = weight.reshape(g, out_ch // g, -1)                              # (G, O/G, C/G·kH·kW)
+    if out is None:
+        out = np.empty((n, out_ch, *size), dtype=np.result_type(cols, weight))
+    np.matmul(w, cols.reshape(g, -1, n, cols.shape[2]).transpose(2, 0, 1, 3),  # (N, G, O/G, Ho·Wo)
+              out=out.reshape(n, g, out_ch // g, -1))
+    return out
+
+
+def transpose_correlate(delta: np.ndarray, weight: np.ndarray, stride, dilation, groups: int,
+                        padded_size) -> np.ndarray:
+    """y_p[n,c, S·i+d·m, S·j+d·q] += Σ_o W[o,c,m,q] · δ[n,o,i,j]: conv_transpose2d before the crop.
+
+    The full correlation of expand_S(δ) with rot180(W), evaluated in the order that skips its
+    zeros: channels are mixed first, Z = W_matᵀ δ (one matmul per group), then each tap's map
+    Z[c,m,q] is added at offset (d·m, d·q) with stride S (`scatter_taps`, a loop over the taps
+    only; batch axis last so each add runs over long contiguous rows). Unreached rows stay 0.
+    """
+    (out_ch, in_per_group, kh, kw), (n, _, ho, wo), g = weight.shape, delta.shape, groups
+    delta_hwn = delta.transpose(1, 2, 3, 0).reshape(g, out_ch // g, -1)   # (G, O/G, Ho·Wo·N)
+    z = weight.reshape(g, out_ch // g, -1).transpose(0, 2, 1) @ delta_hwn
+    z = z.reshape(g * in_per_group, kh, kw, ho, wo, n)
+    yp = scatter_taps(lambda m, q: z[:, m, q], (kh, kw), (g * in_per_group, *padded_size, n),
+                      stride, dilation, axes=(1, 2))
+    return yp.transpose(3, 0, 1, 2)                                     # (N, C, Hp, Wp)
+
+
+def correlate_weight(delta: np.ndarray, cols: np.ndarray, groups: int, shape) -> np.ndarray:
+    """δW[o,c,m,q] = Σ_{n,i,j} δ[n,o,i,j] · x_p[n,c, S·i+d·m, S·j+d·q] = δ_mat · im2col(x_p)ᵀ, per group."""
+    g, n, out_ch = groups, delta.shape[0], delta.shape[1]
+    cols = cols.reshape(g, -1, n, cols.shape[2])                        # (G, C/G·kH·kW, N, L)
+    if g == 1 and cols.shape[3] >= cols.shape[1]:   # large maps: one product per sample, summed
+        dw = (delta.reshape(n, out_ch, -1) @ cols[0].transpose(1, 2, 0)).sum(axis=0)
+    else:                                           # small maps: one (O/G, N·L) product per group
+        d = delta.reshape(n, g, out_ch // g, -1).transpose(1, 2, 0, 3).reshape(g, out_ch // g, -1)
+        dw = d @ cols.reshape(g, cols.shape[1], -1).transpose(0, 2, 1)
+    return dw.reshape(shape)
 
 
 class Conv2d(Function):
     op = "conv2d"
 
-    def forward(self, x, weight, bias=None, stride=1, padding=0, dilation=1):
-        """net[n,o,i,j] = b[o] + Σ_{c,m,q} W[o,c,m,q] · x_p[n,c, S·i+d·m, S·j+d·q] = W_mat · im2col(x_p)"""
-        check_nchw(self.op, x)
-        if weight.ndim != 4:
-            raise ValueError(f"conv2d: expected weight of shape (out_channels, in_channels, kH, kW), "
-                             f"got {weight.shape}")
-        if x.shape[1] != weight.shape[1]:
-            raise ValueError(f"conv2d: input {x.shape} has {x.shape[1]} channels but weight "
-                             f"{weight.shape} expects {weight.shape[1]} (weight[1] = in_channels)")
-        if bias is not None and bias.shape != (weight.shape[0],):
-            raise ValueError(f"conv2d: bias of shape {bias.shape} does not match weight "
-                             f"{weight.shape}; expected ({weight.shape[0]},)")
-        s, p, d = (pair(self.op, "stride", stride, 1), pair(self.op, "padding", padding, 0),
-                   pair(self.op, "dilation", dilation, 1))
-        ho, wo = output_size(self.op, x.shape, weight.shape[2:], s, p, d)
-        self.attrs.update(stride=s, padding=p, dilation=d)
-        xp = pad2d(x, p)
-        cols = im2col(xp, weight.shape[2:], s, d)
-        out = weight.reshape(weight.shape[0], -1) @ cols.transpose(1, 0, 2)  # (N, O, Ho·Wo)
-        out = out.reshape(x.shape[0], -1, ho, wo)
-        if bias is not None:
-            out += bias.reshape(1, -1, 1, 1)
-        self.save_for_backward(cols, weight, xp.shape)
+    def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+        """net = b + W ⋆ x_p = W_mat · im2col(x_p) + b
+
+        In batch chunks of a few samples (`parallel.map_chunks`, on every core): a chunk's
+        columns are built and multiplied while they are still in the cache, then dropped
+        (backward builds them again: cheaper than keeping C·kH·kW copies of the input).
+        """
+        xp = pad2d(x, padding)
+        n, out_ch = x.shape[0], weight.shape[0]
+        size = conv_output_size(xp.shape[2:], weight.shape[2:], stride, dilation)
+        out = buffers.empty((n, out_ch, *size), np.result_type(x, weight, *(() if bias is None else (bias,))))
+
+        def chunk(a: int, b: int) -> None:
+            cols, _ = im2col(xp[a:b], weight.shape[2:], stride, dilation)
+            correlate(cols, weight, groups, size, out=out[a:b])
+            if bias is not None:
+                out[a:b] += bias.reshape(1, -1, 1, 1)
+
+        map_chunks(chunk, n, samples_per_chunk(2 * columns_bytes(xp, weight, groups, size)))
+        self.save_for_backward(xp, weight, x.shape[2:])
         return out
 
     def backward(self, grad):
-        """δx = crop_P(Σ_o pad_{k−1}(expand_S(δ[n,o])) ⋆ rot180(W[o,c]))   (full correlation, rotated filter)
-        δW[o,c,m,q] = Σ_{n,i,j} δ[n,o,i,j] · x_p[n,c, S·i+m, S·j+q]   (input correlated with δ)
+        """δx = conv_transpose2d(δ, W) = crop_P(Σ_o pad_{k−1}(expand_S(δ[n,o])) ⋆ rot180(W[o,c]))
+        δW[o,c,m,q] = Σ_{n,i,j} δ[n,o,i,j] · x_p[n,c, S·i+d·m, S·j+d·q]   (input correlated with δ)
         δb[o] = Σ_{n,i,j} δ[n,o,i,j]   (sum of the sensitivity map)
 
-        δW is a matrix product of δ with im2col(x_p)ᵀ. The full correlation for δx is evaluated
-        in the order that skips its zeros: entry (a, b) of it sums W[o,c,m,q]·δ[n,o,i,j] over all
-        (o, m, q, i, j) with S·i + d·m = a and S·j + d·q = b — the padding and the S−1 inserted
-        zeros of expand_S contribute nothing. So the channels are mixed first, Z = W_matᵀ δ_mat
-        (one matmul, Z[(c,m,q), (i,j,n)]), and each tap's map Z[c,m,q] is added at offset
-        (d·m, d·q) with stride S (`scatter_taps`, a loop over the kH·kW taps only). Rows of x_p
-        that no window reached get zero. `reference.conv2d_backward` computes the same δx
-        literally, as the padded full correlation with rot180(W), and the tests compare the two.
+        δx is computed by `transpose_correlate`, the very function ConvTranspose2d.forward uses;
+        `reference.conv2d_backward` computes it literally, as the padded full correlation with
+        rot180(W), and the tests compare the two. The batch is split into fixed chunks run on
+        every core; δW and δb add the chunks' sums in chunk order (the same numbers whatever the
+        thread count).
         """
-        cols, weight, padded_shape = self.saved_tensors
-        s, p, d = self.attrs["stride"], self.attrs["padding"], self.attrs["dilation"]
-        out_ch, in_ch, kh, kw = weight.shape
-        n, _, ho, wo = grad.shape
-        dx = dw = db = None
-        if self.needs_input_grad[0]:
-            # batch axis last (C, H, W, N): each tap's add then runs over long contiguous rows
-            delta_hwn = grad.transpose(1, 2, 3, 0).reshape(out_ch, -1)   # (O, Ho·Wo·N)
-            z = (weight.reshape(out_ch, -1).T @ delta_hwn).reshape(in_ch, kh, kw, ho, wo, n)
-            dxp = scatter_taps(lambda m, q: z[:, m, q], (kh, kw),
-                               (in_ch,) + tuple(padded_shape[2:]) + (n,), s, d, axes=(1, 2))
-            dx = np.ascontiguousarray(crop2d(dxp, p, axes=(1, 2)).transpose(3, 0, 1, 2))
-        if self.needs_input_grad[1]:
-            if ho * wo >= cols.shape[0]:     # large maps: one product per sample, then the sum
-                dw = (grad.reshape(n, out_ch, -1) @ cols.transpose(1, 2, 0)).sum(axis=0)
-            else:                            # small maps: a single (O, N·Ho·Wo) product
-                dw = grad.transpose(1, 0, 2, 3).reshape(out_ch, -1) @ cols.reshape(len(cols), -1).T
-            dw = dw.reshape(weight.shape)
+        xp, weight, size = self.saved_tensors
+        s, p, d, g = (self.attrs[k] for k in ("stride", "padding", "dilation", "groups"))
+        need_dx, need_dw = self.needs_input_grad[:2]
+        need_db = len(self.inputs) == 3 and self.needs_input_grad[2]
+        n = grad.shape[0]
+        dx = (buffers.empty((n, weight.shape[1] * g, *size), np.result_type(grad, weight))
+              if need_dx else None)
+
+        def chunk(a: int, b: int) -> tuple:
+            if dx is not None:
+                dx[a:b] = crop2d(transpose_correlate(grad[a:b], weight, s, d, g, xp.shape[2:]), p, size)
+            dw = None
+            if need_dw:
+                cols, _ = im2col(xp[a:b], weight.shape[2:], s, d)
+                dw = correlate_weight(grad[a:b], cols, g, weight.shape)
+            return dw, grad[a:b].sum(axis=(0, 2, 3)) if need_db else None
+
+        per_sample = columns_bytes(xp, weight, g, grad.shape[2:]) * (2 if need_dx else 1)
+        parts = map_chunks(chunk, n, samples_per_chunk(per_sample))
+        dw = sum_in_order([part[0] for part in parts]) if need_dw else None
         if len(self.inputs) == 3:
-            db = grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None
-            return dx, dw, db
+            return dx, dw, sum_in_order([part[1] for part in parts]) if need_db else None
+        return dx, dw
+
+
+def columns_bytes(xp: np.ndarray, weight: np.ndarray, groups: int, size) -> int:
+    """Bytes of one sample's im2col columns: C·kH·kW × H_out·W_out values."""
+    return weight[0].size * groups * size[0] * size[1] * np.result_type(xp, weight).itemsize
+
+
+def conv_output_size(padded_size, kernel, stride, dilation) -> tuple[int, int]:
+    """H_out = ⌊(H_p − d(k−1) − 1) / S⌋ + 1 on each axis of the padded input."""
+    h, w = ((n - di * (k - 1) - 1) // si + 1 for n, k, si, di in zip(padded_size, kernel, stride, dilation))
+    return h, w
+
+
+def sum_in_order(parts: list[np.ndarray]) -> np.ndarray:
+    """parts[0] + parts[1] + …, always in this order (deterministic whatever the thread count)."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+class ConvTranspose2d(Function):
+    op = "conv_transpose2d"
+
+    def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0),
+                dilation=(1, 1), groups=1):
+        """y = crop_P(x ⋆ᵀ W) + b: each input pixel scatters W-weighted copies of itself
+        (the adjoint of conv2d; H_out = (H−1)S − 2P + d(k−1) + output_padding + 1)"""
+        padded = tuple((n - 1) * si + di * (k - 1) + 1 + oi for n, si, di, k, oi
+                       in zip(x.shape[2:], stride, dilation, weight.shape[2:], output_padding))
+        out_size = tuple(n - 2 * pi for n, pi in zip(padded, padding))
+        y = np.ascontiguousarray(crop2d(transpose_correlate(x, weight, stride, dilation, groups, padded),
+                                        padding, out_size))
+        self.save_for_backward(x, weight, padded)
+        return y if bias is None else y + bias.reshape(1, -1, 1, 1)
+
+    def backward(self, grad):
+        """δx = conv2d(δ, W)   (same weight, stride, padding, dilation and groups)
+        δW[o,c,m,q] = Σ_{n,i,j} x[n,o,i,j] · δ_p[n,c, S·i+d·m, S·j+d·q]   (δ correlated with x)
+        δb[c] = Σ_{n,i,j} δ[n,c,i,j]
+
+        Both products reuse conv2d's code: `correlate` of im2col(δ_p) for δx, `correlate_weight`
+        with x in the role of δ for δW. Rows of δ_p that no input pixel reached (the
+        output_padding) are dropped first; they contribute nothing.
+        """
+        x, weight, padded = self.saved_tensors
+        s, p, d, g = (self.attrs[k] for k in ("stride", "padding", "dilation", "groups"))
+        reached = tuple(n - oi for n, oi in zip(padded, self.attrs["output_padding"]))
+        grad_p = pad2d(grad, p)[:, :, :reached[0], :reached[1]]
+        cols, _ = im2col(grad_p, weight.shape[2:], s, d)
+        dx = correlate(cols, weight, g, x.shape[2:]) if self.needs_input_grad[0] else None
+        dw = correlate_weight(x, cols, g, weight.shape) if self.needs_input_grad[1] else None
+        if len(self.inputs) == 3:
+            return dx, dw, (grad.sum(axis=(0, 2, 3)) if self.needs_input_grad[2] else None)
         return dx, dw

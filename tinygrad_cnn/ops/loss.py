@@ -1,9 +1,16 @@
-"""Softmax, log-softmax and the losses: fused softmax + cross-entropy, squared error."""
+"""Softmax, log-softmax and the losses, each fused with its reduction.
+
+A loss first computes one value per sample (or element), E_n, then reduces: 'none' keeps them,
+'sum' adds them, 'mean' divides the sum by D (the number of elements, or the total class weight
+of the non-ignored targets for the class-index losses, as PyTorch). So every backward starts from
+δ_n = δ (none), δ (sum) or δ / D (mean), spread back over the samples by `per_sample`.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ..autograd import Function
+from .activation import stable_sigmoid
 
 
 def log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -12,10 +19,49 @@ def log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def reduce(losses: np.ndarray, reduction: str, divisor) -> np.ndarray:
+    """'none': E_n; 'sum': Σ E_n; 'mean': Σ E_n / D."""
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):   # D = 0 (all ignored) gives nan, as PyTorch
+        return total / divisor
+
+
+def per_sample(grad: np.ndarray, shape: tuple, reduction: str, divisor) -> np.ndarray:
+    """δ_n of every sample from the δ of the reduced loss (the VJP of `reduce`)."""
+    if reduction == "none":
+        return grad
+    if reduction == "mean":   # D = 0: every target ignored, nothing to learn from (δ = 0, as PyTorch)
+        grad = grad / divisor if divisor else np.zeros_like(grad)
+    return np.broadcast_to(grad, shape)
+
+
+def target_distribution(target: np.ndarray, classes: int, weight, ignore_index: int,
+                        smoothing: float, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """(Q, D): the weighted target distribution Q[n, c] over the classes (last axis) and the
+    'mean' divisor D. Class indices t: Q = keep·((1−ε)·w[t]·onehot(t) + ε·w/C), D = Σ keep·w[t]
+    (keep = t ≠ ignore_index). Probabilities p: Q = w·((1−ε)·p + ε/C), D = the number of samples.
+    """
+    w = np.ones(classes, dtype) if weight is None else weight.astype(dtype)
+    if target.dtype.kind == "f":
+        return w * ((1 - smoothing) * target + smoothing / classes), np.asarray(target.size // classes, dtype)
+    keep = target != ignore_index
+    t = np.where(keep, target, 0)
+    w_t = w[t] * keep
+    q = np.eye(classes, dtype=dtype)[t] * ((1 - smoothing) * w_t)[..., None]
+    if smoothing:
+        q += (smoothing / classes) * w * keep[..., None]
+    return q, np.asarray(w_t.sum(), dtype)
+
+
 class Softmax(Function):
     op = "softmax"
 
     def forward(self, z, axis=-1):
+        """y = exp(z − logsumexp(z)) along the axis"""
         y = np.exp(log_softmax(z, axis))
         self.save_for_backward(y, axis)
         return y
@@ -30,6 +76,7 @@ class LogSoftmax(Function):
     op = "log_softmax"
 
     def forward(self, z, axis=-1):
+        """y = z − logsumexp(z) along the axis"""
         out = log_softmax(z, axis)
         self.save_for_backward(np.exp(out), axis)
         return out
@@ -41,72 +88,149 @@ class LogSoftmax(Function):
 
 
 class CrossEntropy(Function):
-    """E = −(1/N) Σ_n log softmax(z_n)[t_n] for logits z (N, K) and integer labels t (N,)."""
+    """Softmax and cross-entropy fused, logits (N, C, d…), classes on axis 1; target class indices
+    (N, d…) or probabilities (N, C, d…)."""
 
     op = "cross_entropy"
 
-    def forward(self, logits, labels):
-        if logits.ndim != 2:
-            raise ValueError(f"cross_entropy: expected logits of shape (N, K), got {logits.shape}")
-        n, k = logits.shape
-        if labels.dtype.kind not in "iu":
-            raise TypeError(f"cross_entropy: labels must be integers, got dtype {labels.dtype} "
-                            f"(shape {labels.shape})")
-        if labels.shape != (n,):
-            raise ValueError(f"cross_entropy: labels of shape {labels.shape} do not match logits "
-                             f"{logits.shape}; expected ({n},), one class index per row")
-        if n and (labels.min() < 0 or labels.max() >= k):
-            bad = labels[(labels < 0) | (labels >= k)][0]
-            raise ValueError(f"cross_entropy: label {bad} is out of range for logits {logits.shape}; "
-                             f"expected 0..{k - 1}")
-        logp = log_softmax(logits, axis=1)
-        self.save_for_backward(np.exp(logp), labels)
-        return -logp[np.arange(n), labels].mean()
+    def forward(self, logits, target, weight=None, ignore_index=-100, reduction="mean",
+                label_smoothing=0.0):
+        """E_n = −Σ_c Q[n,c] · log softmax(z_n)[c]   (Q: `target_distribution`)"""
+        logp = log_softmax(np.moveaxis(logits, 1, -1), axis=-1)          # classes last
+        target = np.moveaxis(target, 1, -1) if target.dtype.kind == "f" else target
+        q, divisor = target_distribution(target, logp.shape[-1], weight, ignore_index,
+                                         label_smoothing, logp.dtype)
+        self.save_for_backward(logp, q, divisor)
+        return reduce(-(q * logp).sum(axis=-1), reduction, divisor)
 
     def backward(self, grad):
-        """δz = (softmax(z) − onehot(t)) / N · δ"""
-        probs, labels = self.saved_tensors
-        n = len(labels)
-        dz = probs.copy()
-        dz[np.arange(n), labels] -= 1
-        return dz * (grad / n), None
+        """δz = (softmax(z) · Σ_c Q[n,c] − Q) · δ_n   (= (softmax(z) − onehot(t)) / N for plain labels)
+        δp = −w·(1−ε) · log softmax(z) · δ_n   (probability targets only)"""
+        logp, q, divisor = self.saved_tensors
+        reduction = self.attrs.get("reduction", "mean")
+        delta = per_sample(grad, q.shape[:-1], reduction, divisor)[..., None]
+        dz = (np.exp(logp) * q.sum(axis=-1, keepdims=True) - q) * delta
+        dp = None
+        if self.needs_input_grad[1]:
+            w = 1.0 if self.attrs.get("weight") is None else self.attrs["weight"]
+            dp = np.moveaxis(-w * (1 - self.attrs.get("label_smoothing", 0.0)) * logp * delta, -1, 1)
+        return np.moveaxis(dz, -1, 1), dp
 
 
-class SquaredError(Function):
-    """E = c · Σ (y − t)²; subclasses fix the constant c."""
+class NLLLoss(Function):
+    """Negative log-likelihood of log-probabilities x (N, C, d…) at class indices t (N, d…)."""
 
-    def scale(self, y: np.ndarray) -> float:
-        raise NotImplementedError
+    op = "nll_loss"
 
-    def forward(self, y, target):
-        if y.shape != target.shape:
-            raise ValueError(f"{self.op}: prediction shape {y.shape} and target shape "
-                             f"{target.shape} differ; expected equal shapes (no broadcasting)")
+    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean"):
+        """E_n = −w[t_n] · x[n, t_n]   (0 where t_n = ignore_index)"""
+        q, divisor = target_distribution(target, x.shape[1], weight, ignore_index, 0.0, x.dtype)
+        self.save_for_backward(q, divisor)
+        return reduce(-(q * np.moveaxis(x, 1, -1)).sum(axis=-1), reduction, divisor)
+
+    def backward(self, grad):
+        """δx[n,c] = −w[t_n] · 1[c = t_n] · δ_n"""
+        q, divisor = self.saved_tensors
+        delta = per_sample(grad, q.shape[:-1], self.attrs.get("reduction", "mean"), divisor)
+        return np.moveaxis(-q * delta[..., None], -1, 1), None
+
+
+class MSELoss(Function):
+    op = "mse_loss"
+
+    def forward(self, y, target, reduction="mean"):
+        """E_i = (y_i − t_i)²"""
         diff = y - target
-        c = np.asarray(self.scale(y), dtype=diff.dtype)
-        self.save_for_backward(diff, c)
-        return c * np.vdot(diff, diff)
+        self.save_for_backward(diff)
+        return reduce(diff * diff, reduction, np.asarray(diff.size, diff.dtype))
 
     def backward(self, grad):
-        """δy = 2c (y − t) · δ, δt = −δy  (mse: c = 1/size; squared_error: c = 1/(2N), δy = (y − t)/N)"""
-        diff, c = self.saved_tensors
-        dy = diff * (2 * c * grad)
+        """δy = 2(y − t) ∘ δ_i, δt = −δy"""
+        (diff,) = self.saved_tensors
+        dy = 2 * diff * per_sample(grad, diff.shape, self.attrs.get("reduction", "mean"),
+                                   np.asarray(diff.size, diff.dtype))
         return dy, (-dy if self.needs_input_grad[1] else None)
 
 
-class MSELoss(SquaredError):
-    """E = Σ (y − t)² / size: the mean over every element, as PyTorch's mse_loss."""
+class L1Loss(Function):
+    op = "l1_loss"
 
-    op = "mse_loss"
+    def forward(self, y, target, reduction="mean"):
+        """E_i = |y_i − t_i|"""
+        diff = y - target
+        self.save_for_backward(np.sign(diff))
+        return reduce(np.abs(diff), reduction, np.asarray(diff.size, diff.dtype))
 
-    def scale(self, y):
-        return 1.0 / max(y.size, 1)
+    def backward(self, grad):
+        """δy = sign(y − t) ∘ δ_i, δt = −δy"""
+        (sign,) = self.saved_tensors
+        dy = sign * per_sample(grad, sign.shape, self.attrs.get("reduction", "mean"),
+                               np.asarray(sign.size, sign.dtype))
+        return dy, (-dy if self.needs_input_grad[1] else None)
 
 
-class HalfSquaredError(SquaredError):
-    """E = ½ Σ (y − t)² / N, N = batch size: the toolbox error of seed 001."""
+class SquaredError(Function):
+    """R. B. Palm's DeepLearnToolbox (MATLAB) CNN error, E = ½ Σ (y − t)² / N, N the batch size
+    (the first axis): what its cnnff/cnnbp minimise."""
 
     op = "squared_error"
 
-    def scale(self, y):
-        return 0.5 / max(y.shape[0] if y.ndim else 1, 1)
+    def forward(self, y, target):
+        """E = ½ Σ (y − t)² / N"""
+        diff = y - target
+        n = np.asarray(max(y.shape[0] if y.ndim else 1, 1), dtype=diff.dtype)
+        self.save_for_backward(diff, n)
+        return np.vdot(diff, diff) / (2 * n)
+
+    def backward(self, grad):
+        """δy = (y − t) / N · δ, δt = −δy"""
+        diff, n = self.saved_tensors
+        dy = diff * (grad / n)
+        return dy, (-dy if self.needs_input_grad[1] else None)
+
+
+class BinaryCrossEntropy(Function):
+    op = "binary_cross_entropy"
+
+    def forward(self, y, target, weight=None, reduction="mean"):
+        """E_i = −w_i (t_i log y_i + (1 − t_i) log(1 − y_i))   (each log clamped at −100, as PyTorch)"""
+        with np.errstate(divide="ignore"):
+            log_y, log_1my = np.maximum(np.log(y), -100), np.maximum(np.log1p(-y), -100)
+        w = 1.0 if weight is None else weight
+        self.save_for_backward(y, target, log_y, log_1my, w)
+        return reduce(-w * (target * log_y + (1 - target) * log_1my), reduction,
+                      np.asarray(y.size, y.dtype))
+
+    def backward(self, grad):
+        """δy = w (y − t) / max(y(1 − y), 1e-12) ∘ δ_i,  δt = −w (log y − log(1 − y)) ∘ δ_i"""
+        y, target, log_y, log_1my, w = self.saved_tensors
+        delta = w * per_sample(grad, y.shape, self.attrs.get("reduction", "mean"),
+                               np.asarray(y.size, y.dtype))
+        dy = (y - target) / np.maximum(y * (1 - y), 1e-12) * delta
+        return dy, (-(log_y - log_1my) * delta if self.needs_input_grad[1] else None)
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + eˣ) without overflow."""
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    op = "binary_cross_entropy_with_logits"
+
+    def forward(self, x, target, weight=None, pos_weight=None, reduction="mean"):
+        """E_i = w_i ((1 − t_i) x_i + L_i · log(1 + e^(−x_i))),  L = 1 + (pos_weight − 1) t"""
+        pw = 1.0 if pos_weight is None else pos_weight
+        log_weight, sp = 1 + (pw - 1) * target, softplus(-x)
+        w = 1.0 if weight is None else weight
+        self.save_for_backward(x, target, log_weight, sp, pw, w)
+        return reduce(w * ((1 - target) * x + log_weight * sp), reduction, np.asarray(x.size, x.dtype))
+
+    def backward(self, grad):
+        """δx = w ((1 − t) − L σ(−x)) ∘ δ_i  (= w (σ(x) − t) without pos_weight),
+        δt = w (−x + (pos_weight − 1) log(1 + e^(−x))) ∘ δ_i"""
+        x, target, log_weight, sp, pw, w = self.saved_tensors
+        delta = w * per_sample(grad, x.shape, self.attrs.get("reduction", "mean"),
+                               np.asarray(x.size, x.dtype))
+        dx = ((1 - target) - log_weight * stable_sigmoid(-x)) * delta
+        return dx, ((-x + (pw - 1) * sp) * delta if self.needs_input_grad[1] else None)

@@ -4,20 +4,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..checks import check_matmul
 from .elementwise import unbroadcast
 
 
 class MatMul(Function):
+    """A @ B with PyTorch's rules: a 1-D operand is a row (left) or column (right) vector that
+    is dropped from the result, and leading batch axes broadcast."""
+
     op = "matmul"
 
+    def check(self, a, b):
+        check_matmul(a.shape, b.shape)
+
     def forward(self, a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
-                             f"{a.shape} and {b.shape}")
-        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if a.shape[-1] != inner_b:
-            raise ValueError(f"matmul: inner dimensions differ for {a.shape} @ {b.shape}: "
-                             f"{a.shape[-1]} vs {inner_b}; expected a.shape[-1] == b.shape[-2]")
         self.save_for_backward(a, b)
         return a @ b
 
@@ -26,11 +26,8 @@ class MatMul(Function):
         a, b = self.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a        # a vector is a 1-row matrix
         b2 = b[:, None] if b.ndim == 1 else b        # ... or a 1-column matrix
-        g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
+        g = grad[..., None] if b.ndim == 1 else grad  # put back the axes the vectors dropped
+        g = g[..., None, :] if a.ndim == 1 else g
         da = db = None
         if self.needs_input_grad[0]:
             da = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
@@ -42,7 +39,7 @@ class MatMul(Function):
 class Linear(Function):
     op = "linear"
 
-    def forward(self, x, weight, bias=None):
+    def check(self, x, weight, bias=None):
         if weight.ndim != 2:
             raise ValueError(f"linear: weight must have shape (out_features, in_features), got "
                              f"{weight.shape}")
@@ -53,6 +50,8 @@ class Linear(Function):
         if bias is not None and bias.shape != (weight.shape[0],):
             raise ValueError(f"linear: bias of shape {bias.shape} does not match weight "
                              f"{weight.shape}; expected ({weight.shape[0]},)")
+
+    def forward(self, x, weight, bias=None):
         self.save_for_backward(x, weight)
         out = x @ weight.T
         return out if bias is None else out + bias

@@ -7,43 +7,16 @@ from collections.abc import Callable
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-
-def pair(op: str, name: str, value, minimum: int) -> tuple[int, int]:
-    """An int or a pair as (h, w), each at least `minimum`."""
-    h, w = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if not all(isinstance(v, (int, np.integer)) for v in (h, w)):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if h < minimum or w < minimum:
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
-    return int(h), int(w)
+from .checks import check_nchw, output_size, pair  # noqa: F401  (re-exported: older imports)
 
 
-def check_nchw(op: str, x: np.ndarray, what: str = "input") -> None:
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected {what} of shape (N, C, H, W), got {x.shape}")
-
-
-def output_size(op: str, x_shape: tuple[int, ...], kernel: tuple[int, int],
-                stride: tuple[int, int], padding: tuple[int, int],
-                dilation: tuple[int, int] = (1, 1)) -> tuple[int, int]:
-    """H_out = floor((H + 2P − d(k−1) − 1) / S) + 1, for both spatial axes."""
-    sizes = []
-    for n, k, s, p, d in zip(x_shape[2:], kernel, stride, padding, dilation):
-        span = d * (k - 1) + 1
-        if n + 2 * p < span:
-            raise ValueError(f"{op}: kernel {kernel} (dilation {dilation}, span {span}) is larger "
-                             f"than the padded input {tuple(m + 2 * q for m, q in zip(x_shape[2:], padding))} "
-                             f"of input shape {x_shape} with padding {padding}")
-        sizes.append((n + 2 * p - span) // s + 1)
-    return sizes[0], sizes[1]
-
-
-def pad2d(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndarray:
-    """Pad H and W of an NCHW array by P on each side."""
-    ph, pw = padding
-    if ph == 0 and pw == 0:
+def pad2d(x: np.ndarray, padding: tuple[int, int], value: float = 0.0,
+          extra: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Pad H and W of an NCHW array by P on each side, and by `extra` more at the bottom/right."""
+    (ph, pw), (eh, ew) = padding, extra
+    if ph == pw == eh == ew == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
 
 
 def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
@@ -72,7 +45,7 @@ def scatter_taps(tap: Callable[[int, int], np.ndarray], kernel: tuple[int, int],
     window of the batch.
     """
     (sh, sw), (dh, dw) = stride, dilation
-    out = None
+    out: np.ndarray | None = None
     for m in range(kernel[0]):
         for q in range(kernel[1]):
             values = tap(m, q)
@@ -83,12 +56,14 @@ def scatter_taps(tap: Callable[[int, int], np.ndarray], kernel: tuple[int, int],
             index[axes[0]] = slice(dh * m, dh * m + sh * (ho - 1) + 1, sh)
             index[axes[1]] = slice(dw * q, dw * q + sw * (wo - 1) + 1, sw)
             out[tuple(index)] += values
+    assert out is not None, "scatter_taps: a kernel has at least one tap"
     return out
 
 
-def crop2d(xp: np.ndarray, padding: tuple[int, int], axes: tuple[int, int] = (2, 3)) -> np.ndarray:
-    """Undo `pad2d`: drop P rows/columns from each border of the spatial `axes`."""
+def crop2d(xp: np.ndarray, padding: tuple[int, int], size: tuple[int, int],
+           axes: tuple[int, int] = (2, 3)) -> np.ndarray:
+    """Undo `pad2d`: keep `size` rows/columns of the spatial `axes`, starting after the padding P."""
     index = [slice(None)] * xp.ndim
-    for axis, p in zip(axes, padding):
-        index[axis] = slice(p, xp.shape[axis] - p)
+    for axis, p, n in zip(axes, padding, size):
+        index[axis] = slice(p, p + n)
     return xp[tuple(index)]

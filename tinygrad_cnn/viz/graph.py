@@ -3,29 +3,23 @@ edges, and after backward the gradient norms and the δ edges flowing back from 
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import graphviz
-import numpy as np
 
 from ..atomic import atomic_write_bytes
 from ..autograd import Function, topological_order
+from ..formatting import attrs_str, shape_str
 from ..tensor import Tensor
+from .nodes import INSTALL_HINT, GraphvizNotFound, assign_modules, constant_text, leaf_label, norm
 
 FORWARD_COLOUR = "#333333"
 BACKWARD_COLOUR = "#d62728"          # δ flowing back
 PARAM_FILL, INPUT_FILL, OP_FILL = "#dbe9f6", "#eeeeee", "#fff2cc"
-# ops without parameters that belong to the layer before them (conv → relu → pool is one block)
-FOLLOWER_OPS = ("relu", "sigmoid", "tanh", "max_pool2d", "avg_pool2d", "reshape", "transpose",
-                "softmax", "log_softmax")
-INSTALL_HINT = ("Graphviz's `dot` program was not found on PATH; the pip package `graphviz` only "
-                "writes DOT source and needs the system binary to render. Install it with "
-                "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
-                "`conda install graphviz`; meanwhile `.source` holds the DOT text.")
+FORMULA_WIDTH = 44                   # characters per line of a wrapped formula
 
-
-class GraphvizNotFound(RuntimeError):
-    """Rendering needs Graphviz's `dot`, which is not installed."""
+__all__ = ["GraphDrawing", "GraphvizNotFound", "draw_graph", "node_key", "BACKWARD_COLOUR"]
 
 
 class GraphDrawing(graphviz.Digraph):
@@ -35,8 +29,8 @@ class GraphDrawing(graphviz.Digraph):
     DOT text; `render(path, format)` writes the picture.
     """
 
-    def render(self, path: str | Path, format: str | None = None, **_: object) -> Path:  # type: ignore[override]
-        """Write the picture to `path` (format from `format` or the suffix: svg or png)."""
+    def render(self, path: str | Path, format: str | None = None, **_: object) -> Path:
+        """Write the picture to `path` (format from `format` or the suffix: svg, png or pdf)."""
         path = Path(path)
         fmt = format or path.suffix.lstrip(".") or "svg"
         if fmt not in ("svg", "png", "pdf"):
@@ -46,7 +40,7 @@ class GraphDrawing(graphviz.Digraph):
         return atomic_write_bytes(path, self.draw(fmt))
 
     def draw(self, fmt: str = "svg") -> bytes:
-        """The rendered picture as bytes."""
+        """The rendered picture as bytes; GraphvizNotFound (with the install hint) without `dot`."""
         if shutil.which("dot") is None:
             raise GraphvizNotFound(INSTALL_HINT)
         try:
@@ -64,73 +58,74 @@ class GraphDrawing(graphviz.Digraph):
         return self.draw("svg").decode("utf-8")
 
 
-def leaf_label(t: Tensor) -> str:
-    """A leaf's display name: its parameter path, else what it most likely is."""
-    if t.name:
-        return t.name
-    if t.dtype.kind in "iub":
-        return "labels"
-    return "tensor" if t.requires_grad else "input"
-
-
-def module_of(node: Function) -> str | None:
-    """The module path of the named parameters an op consumes: `conv1.weight` → `conv1`."""
-    for t in node.inputs:
-        if t.grad_fn is None and t.name and "." in t.name:
-            return t.name.rsplit(".", 1)[0]
-    return None
-
-
-def assign_modules(nodes: list[Function]) -> dict[int, str | None]:
-    """Module of each node (by id): its parameters' module, else — for an activation, pooling
-    or reshape — the module of the op that fed it, so a layer's block stays together."""
-    owner: dict[int, str | None] = {}
-    for node in nodes:
-        module = module_of(node)
-        if module is None and node.op in FOLLOWER_OPS:
-            producer = node.inputs[0].grad_fn
-            module = owner.get(id(producer)) if producer is not None else None
-        owner[id(node)] = module
-    return owner
+def node_key(index: int) -> str:
+    """The DOT name of the tensor at `index` of the topological order (also its SVG id: n_<key>)."""
+    return f"t{index}"
 
 
 def _shape(shape: tuple[int, ...]) -> str:
-    return "×".join(map(str, shape)) if shape else "scalar"
+    return shape_str(shape, compact=True)
 
 
-def _attr(value: object) -> str:
-    if isinstance(value, tuple) and len(value) == 2 and value[0] == value[1]:
-        value = value[0]
-    text = repr(value)
-    return text if len(text) <= 24 else text[:21] + "..."
+def wrap_formula(formula: str, width: int = FORMULA_WIDTH) -> list[str]:
+    """The formula's lines, each wrapped to `width` characters (continuations indented)."""
+    lines: list[str] = []
+    for line in formula.splitlines():
+        lines.extend(textwrap.wrap(" ".join(line.split()), width, subsequent_indent="   ",
+                                   break_long_words=False) or [""])
+    return lines
 
 
 def op_label(node: Function, show_grads: bool, show_formulas: bool) -> str:
     lines = [node.op]
-    attrs = [f"{k} {_attr(v)}" for k, v in node.attrs.items() if v is not None and v is not False]
+    attrs = attrs_str(node.attrs, sep=" ", max_len=24)
     if attrs:
-        lines.append(", ".join(attrs))
+        lines.append(attrs)
     if show_formulas and node.formula:
-        lines.extend(line.strip() for line in node.formula.splitlines())
+        lines.extend(wrap_formula(node.formula))
     if show_grads and node.grad_norm is not None:
         lines.append(f"δ {_shape(node.output_shape)}  ‖δ‖ = {node.grad_norm:.4g}")
     return "\n".join(lines)
 
 
+def leaf_text(t: Tensor, show_grads: bool) -> str:
+    label = leaf_label(t)
+    constant = constant_text(t)
+    if constant is not None and not label.startswith("constant"):
+        label += f" = {constant}"                  # small integer leaves, e.g. labels [3, 1]
+    text = f"{label}\n{_shape(t.shape)} {t.dtype}"
+    if show_grads and t.grad is not None:
+        text += f"\ngrad ‖·‖ = {norm(t.grad):.4g}"
+    return text
+
+
+LEGEND = (f'<<table border="0" cellspacing="4" cellpadding="3"><tr>'
+          f'<td>legend:</td>'
+          f'<td bgcolor="{PARAM_FILL}" border="1">parameter</td>'
+          f'<td bgcolor="{INPUT_FILL}" border="1">input / constant</td>'
+          f'<td bgcolor="{OP_FILL}" border="1" style="rounded">op</td>'
+          f'<td>──▶ forward, tensor shape</td>'
+          f'<td><font color="{BACKWARD_COLOUR}">- - -▶ δ (op → its input)</font></td>'
+          f'</tr></table>>')
+
+
 def draw_graph(root: Tensor, show_grads: bool = False, show_formulas: bool = False,
-               rankdir: str = "TB", group_by_module: bool = True) -> GraphDrawing:
+               rankdir: str = "TB", group_by_module: bool = True,
+               legend: bool = True) -> GraphDrawing:
     """The DAG behind `root` as a Graphviz drawing.
 
-    Leaves are boxes (parameters by their module path, e.g. `conv1.weight`); ops are rounded
-    boxes with their attributes; each edge carries the shape of the tensor it passes. With
-    `show_grads` (after backward) every node shows its gradient's shape and norm and red dashed
-    edges show δ flowing from the loss back to the inputs; `show_formulas` adds each op's VJP
-    formula; `group_by_module` boxes each module's ops into one cluster.
+    Leaves are boxes (parameters in blue, by their module path, e.g. `c1.weight`; constants with
+    their value); ops are yellow rounded boxes with their attributes; each edge carries the shape
+    of the tensor it passes. With `show_grads` (after backward) every node shows its gradient's
+    shape and norm and red dashed edges point from each op back to its inputs: δ flowing from the
+    loss to the leaves. `show_formulas` adds each op's VJP formula (wrapped);
+    `group_by_module` boxes each module's ops into one cluster; `legend` adds a key below.
+    Node `t<i>` is the i-th tensor of the topological order; its SVG element has id `n_t<i>`.
     """
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_graph: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
     tensors = topological_order(root)
-    ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
+    ids = {id(t): node_key(i) for i, t in enumerate(tensors)}
     nodes = [t.grad_fn for t in tensors if t.grad_fn is not None]
     owner = assign_modules(nodes) if group_by_module else {}
 
@@ -150,25 +145,42 @@ def draw_graph(root: Tensor, show_grads: bool = False, show_formulas: bool = Fal
     for t in tensors:
         key = ids[id(t)]
         if t.grad_fn is None:
-            label = f"{leaf_label(t)}\n{_shape(t.shape)} {t.dtype}"
-            if show_grads and t.grad is not None:
-                label += f"\ngrad ‖·‖ = {float(np.linalg.norm(t.grad)):.4g}"
             module = t.name.rsplit(".", 1)[0] if group_by_module and t.name and "." in t.name else None
-            canvas(module).node(key, label, shape="box", style="filled",
-                                fillcolor=PARAM_FILL if t.requires_grad else INPUT_FILL)
+            kind = "param" if t.requires_grad else "leaf"
+            canvas(module).node(key, leaf_text(t, show_grads), shape="box", style="filled",
+                                fillcolor=PARAM_FILL if t.requires_grad else INPUT_FILL,
+                                id=f"n_{key}", **{"class": kind})
         else:
             canvas(owner.get(id(t.grad_fn))).node(
                 key, op_label(t.grad_fn, show_grads, show_formulas), shape="box",
-                style="rounded,filled", fillcolor=OP_FILL)
+                style="rounded,filled", fillcolor=OP_FILL, id=f"n_{key}", **{"class": "op"})
+    beside: set[str] = set()
+    for t in tensors:               # parameters beside their op, so the main chain runs straight
+        params = [ids[id(x)] for x in (t.grad_fn.inputs if t.grad_fn else ()) if x.grad_fn is None
+                  and x.name and "." in x.name and x.name.rsplit(".", 1)[0] == owner.get(id(t.grad_fn))]
+        if params:
+            beside.update(params)
+            with canvas(owner.get(id(t.grad_fn))).subgraph() as same:
+                same.attr(rank="same")
+                for key in params[:1] + [ids[id(t)]] + params[1:]:     # weight, op, bias
+                    same.node(key)
     for cluster in clusters.values():
         g.subgraph(cluster)
+    if legend:                      # a key under the graph: blue, grey, yellow, red dashed
+        g.attr(label=LEGEND, labelloc="b", labeljust="l")
 
     for t in tensors:
         if t.grad_fn is None:
             continue
         for inp in t.grad_fn.inputs:
-            g.edge(ids[id(inp)], ids[id(t)], label=_shape(inp.shape))
+            a, b = ids[id(inp)], ids[id(t)]
+            # the main chain (op → op) pulls hardest, so it runs straight and parameters hang beside
+            g.edge(a, b, label=_shape(inp.shape), id=f"f_{a}_{b}", weight="10" if inp.grad_fn else "1",
+                   **{"class": "forward"})
             if show_grads and inp.requires_grad and t.grad_fn.grad_norm is not None:
-                g.edge(ids[id(t)], ids[id(inp)], color=BACKWARD_COLOUR, fontcolor=BACKWARD_COLOUR,
-                       style="dashed", constraint="false", label="δ")
+                # δ flows backwards: from the op (b) to its input (a)
+                # (to a parameter beside its op the δ sits at the arrow, clear of the shape label)
+                text = dict(headlabel="δ", labeldistance="1.6") if a in beside else dict(label="δ")
+                g.edge(b, a, color=BACKWARD_COLOUR, fontcolor=BACKWARD_COLOUR, style="dashed",
+                       constraint="false", id=f"d_{b}_{a}", **text, **{"class": "delta"})
     return g

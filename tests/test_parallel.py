@@ -1,0 +1,159 @@
+"""The engine's thread pool (tinygrad_cnn/parallel.py): deterministic, and off with one switch.
+
+Tolerance: LeNet-5 losses and parameters after training steps with 1 and with 2 threads must be
+equal to float32 rounding, |a − b| ≤ 1e-6 + 1e-5·|b| elementwise. (The chunk boundaries do not
+depend on the thread count and chunk results are summed in chunk order, so in practice the
+numbers are bit-identical; the tolerance only allows a BLAS build that splits a product
+differently by thread count.)
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn
+from tinygrad_cnn import Tensor, parallel
+from tinygrad_cnn.models import LeNet5
+from tinygrad_cnn.optim import SGD
+
+RTOL, ATOL = 1e-5, 1e-6
+
+
+@pytest.fixture
+def threads():
+    """Set the thread count inside a test; restores the previous count afterwards."""
+    before = parallel.get_num_threads()
+    yield parallel.set_num_threads
+    parallel.set_num_threads(before)
+
+
+def train(steps: int = 3, batch: int = 96) -> tuple[list[float], dict[str, np.ndarray]]:
+    """Losses and final parameters of a few LeNet-5 SGD steps from a fixed seed."""
+    rng = np.random.default_rng(7)
+    model = LeNet5(seed=3)
+    opt = SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for _ in range(steps):
+        x = rng.standard_normal((batch, 1, 28, 28)).astype(np.float32)
+        y = rng.integers(0, 10, batch)
+        loss = model.loss(model(Tensor(x)), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, {name: p.data.copy() for name, p in model.named_parameters()}
+
+
+def test_same_numbers_with_one_or_two_threads(threads):
+    threads(1)
+    losses_1, params_1 = train()
+    threads(2)
+    losses_2, params_2 = train()
+    np.testing.assert_allclose(losses_2, losses_1, rtol=RTOL, atol=ATOL)
+    assert params_1.keys() == params_2.keys()
+    for name in params_1:
+        np.testing.assert_allclose(params_2[name], params_1[name], rtol=RTOL, atol=ATOL,
+                                   err_msg=f"parameter {name} differs between 1 and 2 threads")
+    assert np.isfinite(losses_1).all() and losses_1[0] != losses_1[-1]   # it did train
+
+
+def test_chunk_bounds_are_balanced_even_in_number_and_cover_the_batch():
+    assert parallel.chunk_bounds(10, 4) == [(0, 3), (3, 6), (6, 8), (8, 10)]
+    assert parallel.chunk_bounds(8, 4) == [(0, 4), (4, 8)]
+    assert parallel.chunk_bounds(9, 4) == [(0, 3), (3, 5), (5, 7), (7, 9)]
+    assert parallel.chunk_bounds(3, 8) == [(0, 3)]
+    assert parallel.chunk_bounds(0, 8) == [(0, 0)]
+    for n in range(1, 70):
+        bounds = parallel.chunk_bounds(n, 5)
+        sizes = [b - a for a, b in bounds]
+        assert bounds[0][0] == 0 and bounds[-1][1] == n and max(sizes) <= 5
+        assert all(a == b for (_, a), (b, _) in zip(bounds, bounds[1:]))
+        assert max(sizes) - min(sizes) <= 1 and (len(bounds) == 1 or len(bounds) % 2 == 0)
+
+
+def test_map_chunks_returns_results_in_chunk_order(threads):
+    threads(2)
+    assert parallel.map_chunks(lambda a, b: (a, b), 10, 3) == [(0, 3), (3, 6), (6, 8), (8, 10)]
+
+
+def test_pool_runs_two_chunks_at_the_same_time_when_on(threads):
+    threads(2)
+    both = threading.Barrier(2, timeout=30)     # broken (an error) unless two chunks meet here
+
+    def chunk(a, b):
+        both.wait()
+        return threading.current_thread().name
+
+    names = parallel.map_chunks(chunk, 2, 1)
+    assert len(set(names)) == 2 and any(name.startswith("tinygrad_cnn") for name in names)
+
+
+def test_set_num_threads_1_switches_the_pool_off(threads):
+    threads(1)
+    assert parallel.get_num_threads() == 1
+    names = parallel.map_chunks(lambda a, b: threading.current_thread().name, 64, 8)
+    assert names == [threading.current_thread().name] * 8
+
+
+def test_an_error_in_a_chunk_reaches_the_caller(threads):
+    threads(2)
+
+    def chunk(a, b):
+        if a == 4:
+            raise ValueError("chunk 4:8 failed")
+        return a
+
+    with pytest.raises(ValueError, match="chunk 4:8 failed"):
+        parallel.map_chunks(chunk, 16, 4)
+    assert parallel.map_chunks(lambda a, b: a, 16, 4) == [0, 4, 8, 12]    # still usable
+
+
+def test_blas_is_capped_at_one_thread_inside_the_pool(threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl", reason="threadpoolctl not installed")
+    threads(2)
+    inside = parallel.map_chunks(
+        lambda a, b: [i["num_threads"] for i in threadpoolctl.threadpool_info()
+                      if i["user_api"] == "blas"], 16, 8)
+    assert all(counts and set(counts) == {1} for counts in inside)
+    after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert after and set(after) == {2}
+
+
+def test_nested_map_chunks_runs_serially_instead_of_deadlocking(threads):
+    threads(2)
+    inner = parallel.map_chunks(lambda a, b: sum(parallel.map_chunks(lambda c, d: d - c, 10, 3)),
+                                4, 1)
+    assert inner == [10, 10, 10, 10]
+
+
+def test_exported_at_top_level():
+    assert tinygrad_cnn.parallel.get_num_threads is parallel.get_num_threads
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_set_num_threads_rejects_non_positive_integers(bad):
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive integer"):
+        parallel.set_num_threads(bad)
+
+
+def test_environment_variable_switches_the_pool_off():
+    code = ("from tinygrad_cnn import parallel; import threading; "
+            "print(parallel.get_num_threads(), "
+            "set(parallel.map_chunks(lambda a, b: threading.current_thread().name, 32, 4)))")
+    env = dict(os.environ, TINYGRAD_CNN_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert out.strip() == "1 {'MainThread'}"
+
+
+def test_bad_environment_variable_is_a_clear_error():
+    env = dict(os.environ, TINYGRAD_CNN_NUM_THREADS="two")
+    done = subprocess.run([sys.executable, "-c", "import tinygrad_cnn.parallel"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "TINYGRAD_CNN_NUM_THREADS='two': expected a positive integer" in done.stderr
