@@ -92,6 +92,8 @@ def T(*shape, dtype=np.float64):
      r"var: pass either unbiased= or correction=, not both"),
     (lambda: T(2, 3).to("cuda"),
      r"to: device 'cuda' is not available; tinygrad_cnn runs on the CPU only"),
+    (lambda: T(2, 3)[2],
+     r"getitem: index 2 does not fit a tensor of shape \(2, 3\) \(index 2 is out of bounds for axis 0"),
     (lambda: Tensor(["a"]),
      r"Tensor: cannot build a tensor from list data"),
 ])

@@ -469,3 +469,17 @@ def test_the_op_sees_the_input_layout_in_float64_and_not_the_callers_memory(rng,
     np.testing.assert_array_equal(seen, data.astype(np.float64))
     assert not any(np.shares_memory(a, data) for a in SEEN)
     assert x.data is data and x.grad is None
+
+
+def test_the_largest_difference_is_looked_for_among_failing_elements_only():
+    """cos(π/2) ≈ 0: that element passes; the others fail by |diff| < 1, and the largest of those
+    (not the passing element) is reported."""
+    x = Tensor(np.array([np.pi / 2, 0.3, 0.5, 1.0]), requires_grad=True)
+    r = np.random.default_rng(0).standard_normal(4)
+    diff = 0.01 * np.abs(np.cos(x.data) * r)
+    assert diff.max() < 1
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda t: Sin.apply(t, error=1e-2), x)
+    worst = int(np.argmax(diff[1:])) + 1
+    assert str(caught.value).endswith(f"3 of 4 elements of input 0 disagree, the largest |diff| "
+                                      f"{diff[worst]:.3g} at element ({worst},)")

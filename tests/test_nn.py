@@ -246,6 +246,15 @@ def test_module_list_registers_its_modules():
     assert [n for n, _ in s.named_parameters()][0] == "layers.1.weight"
 
 
+def test_parameter_listings_are_lists_that_also_answer_next():
+    net = Net()
+    params = net.parameters()
+    assert len(params) == 4 and params[0] is net.features[0].weight
+    assert next(net.parameters()) is net.features[0].weight          # PyTorch's idiom
+    assert next(net.named_parameters())[0] == "features.0.weight"
+    assert list(params) == list(params)                               # iterating does not consume
+
+
 def test_children_modules_apply_and_requires_grad():
     net = Net()
     assert [type(m).__name__ for m in net.children()] == ["Sequential", "Linear"]
@@ -374,3 +383,78 @@ def test_pooling_flatten_and_loss_layers():
     assert nn.LeakyReLU(0.2)(Tensor(np.array([-1.0, 2.0]))).data.tolist() == [-0.2, 2.0]
     assert nn.Softmax(dim=1)(logits).data.sum(axis=1) == pytest.approx(np.ones(4))
     assert nn.Identity(3, foo=1)(logits) is logits
+
+
+def test_module_to_double_keeps_the_parameter_objects():
+    net = Net()
+    weight = net.head.weight
+    assert net.double() is net and net.head.weight is weight and weight.dtype == np.float64
+    assert net(x_of(2, 1, 8, 8).double()).dtype == np.float64
+    bn = nn.BatchNorm1d(3).to("cpu", np.float64)
+    assert bn.running_mean.dtype == np.float64 and bn.num_batches_tracked.dtype == np.int64
+    with pytest.raises(RuntimeError, match="device or dtype 'cuda' is not available"):
+        net.to("cuda")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.conv2d(x_of(1, 4, 5, 5), x_of(6, 2, 3, 3), groups=3),
+     ValueError, r"conv2d: input \(1, 4, 5, 5\) has 4 channels but weight \(6, 2, 3, 3\) expects 6"),
+    (lambda: F.conv2d(x_of(1, 4, 5, 5), x_of(6, 2, 3, 3), padding="full"),
+     ValueError, r"conv2d: padding must be an int, a pair, 'valid' or 'same', got 'full'"),
+    (lambda: F.conv_transpose2d(x_of(1, 4, 5, 5), x_of(4, 2, 3, 3), stride=2, output_padding=2),
+     ValueError, r"conv_transpose2d: output_padding \(2, 2\) must be smaller than either stride"),
+    (lambda: F.conv1d(x_of(1, 4, 5), x_of(2, 4, 3, 3)),
+     ValueError, r"conv1d: expected weight of shape \(out_channels, in_channels/groups, k\)"),
+    (lambda: F.max_unpool2d(x_of(1, 1, 2, 2), Tensor(np.array([[[[0, 1], [2, 99]]]])), 2),
+     ValueError, r"max_unpool2d: index 99 is out of range for an output plane of 4×4"),
+    (lambda: F.adaptive_avg_pool2d(x_of(1, 1, 4, 4), (1, 2, 3)),
+     ValueError, r"adaptive_avg_pool2d: output_size must be an int or a pair"),
+    (lambda: F.pad(x_of(2, 3), (1, 2, 3)), ValueError, r"pad: pad \(1, 2, 3\) must be an even number"),
+    (lambda: F.pad(x_of(1, 2, 3), (3, 0), mode="reflect"),
+     ValueError, r"pad: mode 'reflect' needs 0 <= padding <= 2 for a dimension of size 3"),
+    (lambda: F.dropout(x_of(2, 3), p=-0.1), ValueError, r"dropout: probability has to be between 0 and 1"),
+    (lambda: F.cross_entropy(x_of(4, 3, 2), np.zeros(4, dtype=np.int64)),
+     ValueError, r"cross_entropy: labels of shape \(4,\) do not match logits \(4, 3, 2\); expected \(4, 2\)"),
+    (lambda: F.cross_entropy(x_of(4, 3), np.zeros(4, dtype=np.int64), weight=np.ones(2)),
+     ValueError, r"cross_entropy: weight of shape \(2,\) for input \(4, 3\); expected one weight per class"),
+    (lambda: F.cross_entropy(x_of(4, 3), np.zeros(4, dtype=np.int64), reduction="avg"),
+     ValueError, r"cross_entropy: 'avg' is not a valid value for reduction"),
+    (lambda: F.cross_entropy(x_of(4, 3), np.array([0, 1, 2, 3])),
+     IndexError, r"cross_entropy: label 3 is out of range for logits \(4, 3\); expected 0..2"),
+    (lambda: F.nll_loss(x_of(4, 3), np.array([0, 1, 2, 0]), ignore_index=5, label_smoothing=0.1),
+     TypeError, r"label_smoothing"),
+    (lambda: F.l1_loss(x_of(4, 3), x_of(3, 4)),
+     ValueError, r"l1_loss: prediction shape \(4, 3\) and target shape \(3, 4\) differ"),
+    (lambda: F.binary_cross_entropy_with_logits(x_of(4, 3), x_of(4, 3), pos_weight=np.ones(4)),
+     ValueError, r"binary_cross_entropy_with_logits: pos_weight of shape \(4,\) does not broadcast"),
+    (lambda: F.batch_norm(x_of(1, 3), None, None, training=True),
+     ValueError, r"batch_norm: expected more than 1 value per channel when training"),
+    (lambda: F.batch_norm(x_of(4, 3), np.zeros(2), np.ones(2)),
+     ValueError, r"batch_norm: running_mean of shape \(2,\) for input \(4, 3\); expected"),
+])
+def test_functional_errors_name_the_op_the_shapes_and_the_expectation(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_dropout2d_drops_whole_channels():
+    from tinygrad_cnn import random
+    random.manual_seed(4)
+    x = Tensor(np.ones((8, 16, 3, 3), dtype=np.float32), requires_grad=True)
+    y = nn.Dropout2d(0.5)(x)
+    per_map = y.data.reshape(8, 16, -1)
+    assert np.all((per_map == 0).all(axis=2) | (per_map == 2).all(axis=2))   # a map is kept or not
+    assert 0.3 < (per_map[:, :, 0] == 0).mean() < 0.7
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, y.data)      # δ passes exactly where the map was kept
+
+
+def test_calls_tag_their_graph_nodes_with_the_module_path():
+    net = Net()
+    x = x_of(2, 1, 8, 8)
+    x.requires_grad_(True)
+    out = net(x)
+    tags = {node.op: getattr(node, "module", None) for node in out.graph().nodes}
+    assert tags["conv2d"] == "features.0" and tags["relu"] == "features.1"
+    assert tags["max_pool2d"] == "features.2" and tags["linear"] == "head"
+    assert getattr(out.grad_fn, "module", None) == "head"

@@ -242,6 +242,9 @@ OP_CASES = {
     "adaptive_max_pool2d": (lambda m, x: F.adaptive_max_pool2d(x * m.w, 1) + F.adaptive_max_pool2d(x, (4, 3))
                             .amax((2, 3), keepdim=True), dict(w=P(1)), (3, 8, 9),
                             {"GlobalMaxPool", "MaxPool"}),
+    "conv1d, unflatten": (lambda m, x: m.unflatten(m.conv1d(x).flatten(1)), dict(
+        conv1d=nn.Conv1d(3, 4, 3, padding=1, stride=2, rng=np.random.default_rng(0)),
+        unflatten=nn.Unflatten(1, (2, 2, 3))), (3, 5), {"Conv", "Reshape"}),
     "pad constant and crop": (lambda m, x: F.pad(F.pad(x * m.w, (1, 2, 0, 1), value=0.5), (-1, 2)),
                               dict(w=P(1)), (3, 4, 5), {"Pad"}),
     "pad reflect, replicate": (lambda m, x: F.pad(F.pad(x * m.w, (1, 2, 2, 1), mode="reflect"),
@@ -638,3 +641,43 @@ def test_batch_norm_and_dropout_export_their_inference_form():
     frozen = Lambda(lambda m, x: F.batch_norm(x * m.w, None, None, training=True), w=P(1))
     with pytest.raises(UnsupportedOpError, match=r"batch_norm.*training mode"):
         export(frozen, images(4, (3,)), io.BytesIO())
+
+
+class Layers(nn.Module):
+    """The nn layers: grouped strided Conv2d, BatchNorm2d, Dropout, ConvTranspose2d, adaptive
+    pooling, Linear."""
+
+    def __init__(self):
+        super().__init__()
+        rng = np.random.default_rng(4)
+        self.conv = nn.Conv2d(2, 4, 3, stride=2, padding=1, dilation=1, groups=2, rng=rng)
+        self.bn = nn.BatchNorm2d(4)
+        self.drop = nn.Dropout(0.3)
+        self.up = nn.ConvTranspose2d(4, 2, 2, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2, 3, rng=rng)
+
+    def forward(self, x):
+        x = self.drop(F.relu(self.bn(self.conv(x))))
+        return F.log_softmax(self.fc(self.pool(self.up(x)).flatten(1)), 1)
+
+
+@ONNX
+def test_nn_layers_batch_norm_and_dropout():
+    model = Layers()
+    for seed in range(3):
+        model(Tensor(images(6, (2, 8, 8), seed=seed) * 3 + 1))      # moves the running statistics
+    stats = model.bn.running_mean.data.copy()
+    export(model, images(2, (2, 8, 8)), io.BytesIO())             # from training mode
+    assert model.training and model.bn.training and model.drop.training
+    np.testing.assert_array_equal(model.bn.running_mean.data, stats)   # not moved by export
+    model.eval()
+    proto = export_and_compare(model, images(2, (2, 8, 8)), 5, "nn layers with BatchNorm2d, Dropout")
+    assert {"Conv", "BatchNormalization", "ConvTranspose", "GlobalAveragePool", "Gemm",
+            "LogSoftmax"} <= set(op_types(proto))
+    assert "Dropout" not in op_types(proto)
+    inits = initializers(proto)
+    np.testing.assert_array_equal(inits["bn.running_mean"], model.bn.running_mean.data)
+    np.testing.assert_array_equal(inits["bn.running_var"], model.bn.running_var.data)
+    np.testing.assert_array_equal(inits["bn.weight"], model.bn.weight.data)
+    assert not np.allclose(inits["bn.running_mean"], 0)

@@ -402,3 +402,42 @@ def test_unbatched_inputs(op):
              "avg_pool2d": (lambda f, t, w: f.avg_pool2d(t, 2, ceil_mode=True)),
              "adaptive_avg_pool2d": (lambda f, t, w: f.adaptive_avg_pool2d(t, (2, 4)))}
     compare(lambda t: calls[op](F, t, Tensor(w)), lambda t: calls[op](TF, t, torch.tensor(w)), x)
+
+
+@SETTINGS
+@given(st.integers(1, 4), st.one_of(st.none(), st.integers(1, 3)), st.integers(0, 2), st.integers(1, 2),
+       st.booleans(), st.booleans())
+def test_pool1d(k, s, p, d, ceil_mode, count_include_pad):
+    assume(p <= k // 2)
+    x = np.random.default_rng(24).permutation(2 * 3 * 11).reshape(2, 3, 11) * 1.0
+    compare(lambda t: F.max_pool1d(t, k, s, p, d, ceil_mode, return_indices=True),
+            lambda t: TF.max_pool1d(t, k, s, p, d, ceil_mode, return_indices=True), x)
+    compare(lambda t: F.avg_pool1d(t, k, s, p, ceil_mode, count_include_pad),
+            lambda t: TF.avg_pool1d(t, k, s, p, ceil_mode, count_include_pad), x)
+
+
+def test_one_hot():
+    t = np.array([[0, 3], [2, 1]])
+    for n in (-1, 5):
+        np.testing.assert_array_equal(F.one_hot(Tensor(t), n).data, TF.one_hot(torch.tensor(t), n).numpy())
+
+
+@SETTINGS
+@given(st.sampled_from(["relu6", "hardtanh", "elu", "softplus", "logsigmoid", "silu", "leaky_relu"]),
+       shapes, st.floats(0.1, 3.0))
+def test_composite_activations(name, shape, param):
+    x = np.random.default_rng(25).standard_normal(shape) * 8           # reaches every branch
+    x[np.abs(x) < 1e-3] = 0.5                                          # away from the kinks
+    kwargs = {"elu": dict(alpha=param), "softplus": dict(beta=param, threshold=5.0),
+              "leaky_relu": dict(negative_slope=param / 10),
+              "hardtanh": dict(min_val=-param, max_val=param)}.get(name, {})
+    compare(lambda t: getattr(F, name)(t, **kwargs), lambda t: getattr(TF, name)(t, **kwargs), x)
+
+
+@pytest.mark.parametrize("name, args", [("ReLU6", ()), ("Hardtanh", (-2.0, 0.5)), ("ELU", (0.7,)),
+                                        ("Softplus", (2.0, 3.0)), ("LogSigmoid", ()), ("SiLU", ()),
+                                        ("LeakyReLU", (0.2,)), ("Softmax", (1,)), ("LogSoftmax", (0,))])
+def test_activation_modules(name, args):
+    from tinygrad_cnn import nn
+    x = np.random.default_rng(26).standard_normal((4, 5)) * 4
+    compare(getattr(nn, name)(*args), getattr(torch.nn, name)(*args), x)

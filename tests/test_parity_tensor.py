@@ -20,7 +20,7 @@ import tinygrad_cnn as tc
 torch = need("torch", allow_module_level=True)
 pytestmark = pytest.mark.filterwarnings("ignore:The use of `x.T` on tensors:UserWarning")
 
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=40, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TOL = dict(rtol=1e-7, atol=1e-9, equal_nan=True)
 TORCH_DTYPES = {np.dtype(np.float16): torch.float16, np.dtype(np.float32): torch.float32,
@@ -143,16 +143,21 @@ REDUCTIONS = {
     "var_biased": (lambda x, d, k: x.var(d, keepdim=k, unbiased=False), "normal"),
     "var_correction": (lambda x, d, k: x.var(d, keepdim=k, correction=0), "normal"),
     "std": (lambda x, d, k: x.std(d, keepdim=k), "normal"),
+    "norm": (lambda x, d, k: x.norm(2, d, k) if d is not None else x.norm(), "positive"),
+    "norm_p1": (lambda x, d, k: x.norm(1, d, k) if d is not None else x.norm(1), "positive"),
+    "norm_p3": (lambda x, d, k: x.norm(3, d, k) if d is not None else x.norm(3), "positive"),
     "logsumexp": (lambda x, d, k: x.logsumexp(d if d is not None else tuple(range(x.dim())),
                                               keepdim=k), "normal"),
 }
 
 
 @SETTINGS
-@given(name=st.sampled_from(sorted(REDUCTIONS)), sd=shape_and_dims(), keepdim=st.booleans(), seed=seeds)
+@given(name=st.sampled_from(sorted(REDUCTIONS)), sd=shape_and_dims(), keepdim=st.booleans(),
+       seed=seeds)
 def test_reductions_match_pytorch(name, sd, keepdim, seed):
     """sum, mean, amax/amin (tied extrema share δ evenly), var/std (unbiased, biased,
-    correction=), logsumexp — dim None, int, negative, tuple; keepdim; 0-d inputs with dim 0/−1."""
+    correction=), norm (p = 2, 1, 3), logsumexp — dim None, int, negative, tuple; keepdim;
+    0-d inputs with dim 0/−1."""
     shape, dim = sd
     fn, kind = REDUCTIONS[name]
     x = values(seed, shape, kind)

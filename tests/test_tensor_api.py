@@ -213,6 +213,22 @@ def test_grad_fn_next_functions_is_leaf_retain_grad_and_hooks():
         (w * 2).sum().backward(create_graph=True)
 
 
+def test_autograd_grad_and_backward_inputs_touch_only_what_is_asked():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([0.5, 0.5], requires_grad=True)
+    h = w * w
+    (gw, gh) = tc.autograd.grad((h + b).sum(), [w, h], retain_graph=True)
+    np.testing.assert_array_equal(gw.data, [2.0, 4.0])
+    np.testing.assert_array_equal(gh.data, [1.0, 1.0])
+    assert w.grad is None and b.grad is None
+    (h + b).sum().backward(inputs=[b])
+    assert w.grad is None and b.grad.tolist() == [1.0, 1.0]
+    unused = Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"grad: input 1 \(shape \(1,\)\) was not used"):
+        tc.autograd.grad((w * 2).sum(), [w, unused])
+    assert tc.autograd.grad((w * 2).sum(), [w, unused], allow_unused=True)[1] is None
+
+
 # -- dtypes -------------------------------------------------------------------------------------
 def test_dtype_promotion_follows_pytorch():
     assert (Tensor(1) + 0.5).dtype == np.float32
@@ -307,6 +323,14 @@ def test_package_exposes_torch_dtype_names_and_lazy_modules():
         tc.nonexistent  # noqa: B018
 
 
+def test_new_factories_take_the_dtype_of_the_tensor():
+    x = Tensor(np.ones(2, dtype=np.float64))
+    assert x.new_zeros(2, 3).dtype == np.float64 and x.new_zeros((2, 3)).shape == (2, 3)
+    assert x.new_ones(2).tolist() == [1.0, 1.0] and x.new_full((2,), 7).tolist() == [7.0, 7.0]
+    assert x.new_tensor([1, 2]).dtype == np.float64 and x.new_empty(1).shape == (1,)
+    assert x.new_zeros(2, dtype=tc.int64).dtype == np.int64
+
+
 def test_other_methods():
     x = Tensor([[1.0, 2.0], [3.0, 4.0]])
     assert x.tolist() == [[1.0, 2.0], [3.0, 4.0]] and x.clone() is not x
@@ -336,6 +360,9 @@ GRADCHECKS = {
     "minimum": (lambda x: x.minimum(Tensor(np.full(3, 0.1))), "normal"),
     "where": (lambda x: tc.where(x.data > 0, x * 2, x ** 2), "normal"),
     "remainder": (lambda x: (x * 3) % 1.7, "positive"),
+    "cast": (lambda x: tc.ops.Cast.apply(x, dtype=np.float64) * 2, "normal"),
+    "gather": (lambda x: x.gather(1, np.array([[0, 3, 3], [1, 1, 0]])), "normal"),
+    "masked_fill": (lambda x: x.masked_fill(x.data > 0.5, 0.0), "normal"),
     "amax": (lambda x: x.amax(1), "normal"), "amin": (lambda x: x.amin((0, 1)), "normal"),
     "max_dim": (lambda x: x.max(0).values, "normal"),
     "min_dim": (lambda x: x.min(-1, keepdim=True).values, "normal"),
@@ -365,3 +392,36 @@ def test_parity_of_fixed_cases_with_pytorch():
     t.transpose(-1, 0).flatten().softmax(0)[3].backward()
     p.transpose(-1, 0).flatten().softmax(0)[3].backward()
     np.testing.assert_allclose(t.grad, p.grad.numpy(), rtol=1e-7, atol=1e-12)
+
+
+MISUSES = [
+    lambda L: L.zeros(2, 3) + L.zeros(4, 3), lambda L: L.zeros(2, 3) @ L.zeros(2, 3),
+    lambda L: L.zeros(2, 3).view(4, 2), lambda L: L.zeros(2, 3).reshape(-1, -1),
+    lambda L: L.zeros(2, 3).sum(2), lambda L: L.zeros(2, 3).transpose(0, 2),
+    lambda L: L.zeros(2, 3).unsqueeze(3), lambda L: L.zeros(2, 3).permute(0, 0),
+    lambda L: L.zeros(2, 3).permute(1), lambda L: L.zeros(2, 3).expand(4, 3),
+    lambda L: L.zeros(2, 3).flatten(1, 0), lambda L: L.zeros(2, 3).item(),
+    lambda L: L.zeros(2, 3, 4).t(), lambda L: L.zeros(3).mT,
+    lambda L: L.cat([L.zeros(2, 3), L.zeros(2, 4)]), lambda L: L.cat([L.zeros(()), L.zeros(())]),
+    lambda L: L.stack([L.zeros(2), L.zeros(3)]), lambda L: L.zeros(2, 3).clamp(),
+    lambda L: L.zeros(0, 3).max(0), lambda L: L.zeros(0, 3).amax(0),
+    lambda L: L.tensor([1, 2]).mean(), lambda L: L.tensor([1, 2], dtype=L.int64).requires_grad_(),
+    lambda L: L.ones(2, requires_grad=True).add_(1), lambda L: L.ones(2, requires_grad=True).numpy(),
+    lambda L: L.ones(2).backward(), lambda L: (L.ones(2, requires_grad=True) * 2).backward(),
+    lambda L: L.ones(2) - L.tensor([True, False]), lambda L: -L.tensor([True]),
+    lambda L: L.zeros(2, 3)[2], lambda L: L.zeros(2, 3).split([1, 1], 1),
+    lambda L: L.dot(L.zeros(2, 2), L.zeros(2)), lambda L: L.zeros(2, 3).sum((0, 0)),
+    lambda L: L.tensor([1]).__iadd__(0.5), lambda L: L.zeros(2).div(1, rounding_mode="x"),
+    lambda L: L.zeros(3).gather(0, L.zeros(2, 2, dtype=L.int64)),
+]
+
+
+@pytest.mark.parametrize("misuse", MISUSES)
+def test_misuse_raises_an_exception_of_pytorchs_type(misuse):
+    """Every misuse PyTorch refuses is refused here too, with an exception that is an instance of
+    PyTorch's exception class (so `pytest.raises(RuntimeError)` written for PyTorch holds)."""
+    torch = need("torch")
+    with pytest.raises(Exception) as theirs:
+        misuse(torch)
+    with pytest.raises(theirs.type):
+        misuse(tc)

@@ -226,6 +226,10 @@ def test_resuming_a_copy_writes_beside_the_copy_never_to_the_original(good_run, 
     assert code == 0 and "epoch 2/2" in out
     assert load_checkpoint(copy / "last.npz").epoch == 2
     assert {p.name: p.read_bytes() for p in good_run.iterdir() if p.is_file()} == original
+    # resuming it again beside it would replace the last.npz just written: refused
+    before = (copy / "last.npz").read_bytes()
+    code, _, err = run_cli(capsys, "train", "--resume", str(copy / "mine.npz"), "--epochs", "2")
+    assert code == 1 and "would replace" in err and (copy / "last.npz").read_bytes() == before
     # --out wins over "beside the checkpoint"
     code, _, _ = run_cli(capsys, "train", "--resume", str(copy / "mine.npz"), "--epochs", "2",
                          "--out", str(tmp_path / "elsewhere"))

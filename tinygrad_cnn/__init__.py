@@ -11,6 +11,7 @@ explain`.
 """
 from __future__ import annotations
 
+import builtins as _builtins
 import importlib
 from typing import Any
 
@@ -108,3 +109,6 @@ __all__ = ["Tensor", "Function", "Graph", "no_grad", "enable_grad", "set_grad_en
            "get_num_threads", "set_num_threads", "get_default_dtype", "set_default_dtype",
            "float16", "float32", "float64", "half", "float", "double", "uint8", "int8", "int16",
            "short", "int32", "int", "int64", "long", "bool", *_function_names]
+# `from tinygrad_cnn import *` must not shadow Python's builtins (max, sum, float, bool, ...):
+# those stay reachable as tinygrad_cnn.max, tinygrad_cnn.float, ...
+__all__ = [name for name in __all__ if not hasattr(_builtins, name)]

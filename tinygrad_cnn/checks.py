@@ -3,8 +3,8 @@ name the op, the shapes and what was expected. The ops' `forward`/`backward` ass
 input and read as their formulas.
 
 The error classes subclass the exception PyTorch raises as well as the Python one that fits:
-`DimensionError` is an IndexError (PyTorch) and a ValueError; `ShapeError` a RuntimeError
-(PyTorch) and a ValueError.
+`DimensionError` is an IndexError (PyTorch) and a ValueError; `ShapeError` and
+`ArgumentError` are RuntimeErrors (PyTorch) and ValueErrors.
 """
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ class DimensionError(IndexError, ValueError):
 
 class ShapeError(RuntimeError, ValueError):
     """Shapes that do not fit together (broadcasting, matmul, reshape, cat)."""
+
+
+class ArgumentError(RuntimeError, ValueError):
+    """An argument value the op does not accept (PyTorch raises RuntimeError)."""
 
 
 def normalize_dim(op: str, dim: Any, ndim: int) -> int:
@@ -43,7 +47,7 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple[int, ...]:
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     axes = tuple(normalize_dim(op, d, ndim) for d in dims)
     if len(set(axes)) != len(axes):
-        raise ValueError(f"{op}: dim {tuple(dims)} names an axis twice")
+        raise ArgumentError(f"{op}: dim {tuple(dims)} names an axis twice")
     return tuple(sorted(axes)) if ndim else ()
 
 
@@ -83,7 +87,7 @@ def check_permutation(op: str, dims: Iterable[int], ndim: int, shape: tuple[int,
     dims = tuple(dims)
     axes = tuple(normalize_dim(op, d, ndim) for d in dims) if ndim else ()
     if sorted(axes) != list(range(ndim)) or len(dims) != ndim:
-        raise ValueError(f"{op}: dims {dims} are not a permutation of the {ndim} axes of a "
+        raise ShapeError(f"{op}: dims {dims} are not a permutation of the {ndim} axes of a "
                          f"tensor of shape {shape_str(shape)}")
     return axes
 
@@ -92,7 +96,7 @@ def infer_shape(op: str, shape: tuple[int, ...], size: int, source: tuple[int, .
     """A reshape target with at most one −1, checked against the element count."""
     unknown = [i for i, n in enumerate(shape) if n == -1]
     if len(unknown) > 1 or any(n < -1 for n in shape):
-        raise ValueError(f"{op}: invalid shape {shape}; at most one dim may be −1, the others ≥ 0")
+        raise ShapeError(f"{op}: invalid shape {shape}; at most one dim may be −1, the others ≥ 0")
     known = int(np.prod([n for n in shape if n != -1]))
     if unknown:
         if known == 0 or size % known:
@@ -131,13 +135,13 @@ def check_expand(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, 
             raise ShapeError(f"expand: the size {n} of dim {i} of a tensor of shape "
                              f"{shape_str(shape)} cannot become {t}; only size-1 dims expand")
     if any(n < 0 for n in out):
-        raise ValueError(f"expand: −1 is not allowed for the new leading dims of {target}")
+        raise ShapeError(f"expand: −1 is not allowed for the new leading dims of {target}")
     return tuple(out)
 
 
 def check_cat(shapes: Sequence[tuple[int, ...]], dim: int) -> None:
     if not shapes:
-        raise ValueError("cat: expected a non-empty sequence of tensors")
+        raise ShapeError("cat: expected a non-empty sequence of tensors")
     first = shapes[0]
     for i, s in enumerate(shapes[1:], 1):
         if len(s) != len(first) or any(a != b for k, (a, b) in enumerate(zip(s, first)) if k != dim):
@@ -147,5 +151,5 @@ def check_cat(shapes: Sequence[tuple[int, ...]], dim: int) -> None:
 
 def check_nonempty(op: str, shape: tuple[int, ...], dims: tuple[int, ...]) -> None:
     if any(shape[d] == 0 for d in dims) or (not dims and 0 in shape):
-        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {shape_str(shape)} over "
+        raise DimensionError(f"{op}: cannot reduce an empty tensor of shape {shape_str(shape)} over "
                          f"dims {dims}; expected a non-zero size")

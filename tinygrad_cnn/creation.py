@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .checks import shape_args
+from .checks import ArgumentError, shape_args
 from .random import Generator, rng
 from .tensor import Tensor, as_array
 
@@ -130,7 +130,7 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
     if high is None:
         raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
     if high <= low:
-        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+        raise ArgumentError(f"randint: expected low < high, got low={low}, high={high}")
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
     shape = shape_args("randint", size if isinstance(size, (tuple, list)) else (size,))
     return _make("randint", rng(generator).integers(low, high, shape).astype(d), False, device)
@@ -147,7 +147,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise ArgumentError("arange: step must be nonzero")
     ints = all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
     d = dtypes.as_dtype(dtype) if dtype is not None else (
         dtypes.int64 if ints else dtypes.get_default_dtype())
@@ -159,7 +159,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     if steps < 0:
-        raise ValueError(f"linspace: number of steps must be non-negative, got {steps}")
+        raise ArgumentError(f"linspace: number of steps must be non-negative, got {steps}")
     return _make("linspace", np.linspace(start, end, steps).astype(_float_dtype(dtype)),
                  requires_grad, device)
 

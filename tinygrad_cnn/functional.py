@@ -15,13 +15,14 @@ import numpy as np
 
 from . import ops, random
 from .ops import checks
-from .tensor import Tensor
+from .tensor import Tensor, where
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "max_unpool2d",
-           "adaptive_avg_pool2d", "adaptive_max_pool2d", "subsample", "pad", "dropout", "linear", "relu",
-           "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax", "cross_entropy", "nll_loss",
-           "mse_loss", "l1_loss", "squared_error", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "batch_norm"]
+__all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+           "avg_pool2d", "max_unpool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "subsample",
+           "pad", "dropout", "dropout2d", "one_hot", "linear", "relu", "leaky_relu", "relu6",
+           "hardtanh", "elu", "softplus", "logsigmoid", "silu", "sigmoid", "tanh", "softmax",
+           "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "squared_error",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "batch_norm"]
 
 
 def _tensor(x: Any) -> Tensor:
@@ -61,12 +62,17 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     padding: an int, an (h, w) pair, 'valid' (0) or 'same' (output size = input size; stride 1
     only; an odd total padding puts the extra row/column at the bottom/right, as PyTorch).
     """
-    x, unbatched = _batched("conv2d", input, 4)
+    return _conv2d("conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv2d(op: str, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
+            dilation: Any, groups: Any) -> Tensor:
+    """conv2d, its errors naming `op` (conv1d runs through here too)."""
+    x, unbatched = _batched(op, input, 4)
     weight = _tensor(weight)
     if isinstance(padding, str):
-        x, padding = _string_padding("conv2d", x, weight, padding, stride, dilation)
-    attrs = checks.check_conv("conv2d", x.data, weight.data, _data(bias), stride, padding,
-                              dilation, groups)
+        x, padding = _string_padding(op, x, weight, padding, stride, dilation)
+    attrs = checks.check_conv(op, x.data, weight.data, _data(bias), stride, padding, dilation, groups)
     return _unbatch(ops.Conv2d.apply(*_with_optional(x, weight, bias), **attrs), unbatched)
 
 
@@ -106,10 +112,9 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
         return v
 
     s, p, d = one(stride, "stride"), one(padding, "padding"), one(dilation, "dilation")
-    out = conv2d(x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
-                 weight.reshape(weight.shape[0], weight.shape[1], 1, weight.shape[2]), bias,
-                 stride=(1, s), padding=p if isinstance(p, str) else (0, p), dilation=(1, d),
-                 groups=groups)
+    out = _conv2d("conv1d", x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]),
+                  weight.reshape(weight.shape[0], weight.shape[1], 1, weight.shape[2]), bias,
+                  (1, s), p if isinstance(p, str) else (0, p), (1, d), groups)
     return _unbatch(out.reshape(out.shape[0], out.shape[1], out.shape[3]), unbatched)
 
 
@@ -139,6 +144,45 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     geometry = {k: attrs[k] for k in ("kernel_size", "stride", "padding", "dilation")}
     indices = Tensor(ops.pool.plane_indices(argmax, x.shape[3], **geometry))
     return out, _unbatch(indices, unbatched)
+
+
+def _as_2d(op: str, input: Any) -> tuple[Tensor, bool]:
+    """A (N, C, L) or (C, L) input as (N, C, 1, L) for the 2-D pooling ops; whether unbatched."""
+    x, unbatched = _batched(op, input, 3)
+    return x.reshape(x.shape[0], x.shape[1], 1, x.shape[2]), unbatched
+
+
+def _one(op: str, name: str, v: Any) -> Any:
+    """A 1-D size: an int or a 1-tuple."""
+    if isinstance(v, (tuple, list)) and len(v) == 1:
+        v = v[0]
+    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+        raise TypeError(f"{op}: {name} must be an int, got {v!r}")
+    return v
+
+
+def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """max_pool2d on a unit-height axis: (N, C, L) → (N, C, 1, L); indices index L."""
+    x, unbatched = _as_2d("max_pool1d", input)
+    k, s = _one("max_pool1d", "kernel_size", kernel_size), _one("max_pool1d", "stride", stride)
+    out = max_pool2d(x, (1, k), (1, k if s is None else s), (0, _one("max_pool1d", "padding", padding)),
+                     (1, _one("max_pool1d", "dilation", dilation)), ceil_mode, return_indices)
+    def squeeze(o: Tensor) -> Tensor:
+        return _unbatch(o.reshape(o.shape[0], o.shape[1], o.shape[3]), unbatched)
+
+    return (squeeze(out[0]), squeeze(out[1])) if isinstance(out, tuple) else squeeze(out)
+
+
+def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
+    """avg_pool2d on a unit-height axis: (N, C, L) → (N, C, 1, L)."""
+    x, unbatched = _as_2d("avg_pool1d", input)
+    k, s = _one("avg_pool1d", "kernel_size", kernel_size), _one("avg_pool1d", "stride", stride)
+    out = avg_pool2d(x, (1, k), (1, k if s is None else s), (0, _one("avg_pool1d", "padding", padding)),
+                     ceil_mode, count_include_pad)
+    return _unbatch(out.reshape(out.shape[0], out.shape[1], out.shape[3]), unbatched)
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -273,6 +317,38 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     return out
 
 
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: Any = None) -> Tensor:
+    """Zero whole channels: each map x[n, c] is dropped with probability p (the rest scaled by
+    1/(1−p)); input (N, C, H, W) or unbatched (C, H, W)."""
+    x = _tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return x
+    keep = _generator(generator).random(x.shape[:-2] + (1, 1)) >= p
+    scale = np.zeros((), x.dtype) if p == 1.0 else np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
+    out = ops.Dropout.apply(x, mask=keep * scale)
+    if inplace:
+        x.data[...] = out.data
+    return out
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer class indices (any shape) → int64 one-hot vectors along a new last axis
+    (num_classes=-1: one more than the largest index). Not differentiable."""
+    t = _data(tensor)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor of class indices, got dtype {t.dtype}")
+    classes = int(t.max()) + 1 if num_classes == -1 and t.size else max(num_classes, 0)
+    if t.size and (t.min() < 0 or t.max() >= classes):
+        raise TargetError(f"one_hot: class values must be in 0..{classes - 1}, got "
+                          f"{int(t.min())}..{int(t.max())} (shape {t.shape})")
+    return Tensor(np.eye(classes, dtype=np.int64)[t])
+
+
 # -- linear and activations ---------------------------------------------------------------------
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """y = x Wᵀ + b, weight of shape (out_features, in_features)."""
@@ -294,6 +370,46 @@ def sigmoid(input: Any) -> Tensor:
 
 def tanh(input: Any) -> Tensor:
     return ops.Tanh.apply(input)
+
+
+# Composite activations: built from the primitive ops (clamp, where, exp, log, abs, sigmoid,
+# mul), so their VJPs follow from those ops' formulas.
+def relu6(input: Any, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) (composite: clamp)."""
+    return _tensor(input).clamp(0.0, 6.0)
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clipped to [min_val, max_val] (composite: clamp)."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} must not be greater than max_val {max_val}")
+    return _tensor(input).clamp(min_val, max_val)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, α(eˣ − 1) otherwise (composite: where, exp of min(x, 0) so nothing overflows)."""
+    x = _tensor(input)
+    return where(x > 0, x, (x.clamp(max=0.0).exp() - 1.0) * alpha)
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """(1/β) log(1 + e^(βx)), and x itself where βx > threshold (composite, stable form
+    max(z, 0) + log(1 + e^(−|z|)) with z = βx)."""
+    x = _tensor(input)
+    z = x * beta
+    smooth = (z.clamp(min=0.0) + ((-z.abs()).exp() + 1.0).log()) / beta
+    return where(z > threshold, x, smooth)
+
+
+def logsigmoid(input: Any) -> Tensor:
+    """log σ(x) = −softplus(−x) (composite)."""
+    return -softplus(-_tensor(input))
+
+
+def silu(input: Any, inplace: bool = False) -> Tensor:
+    """x · σ(x) (composite: mul, sigmoid)."""
+    x = _tensor(input)
+    return x * x.sigmoid()
 
 
 def _dim(op: str, x: Tensor, dim: Any, axis: Any) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes, ops
-from .checks import normalize_dim
+from .checks import ShapeError, normalize_dim
 from .creation import as_tensor
 from .tensor import Tensor, where
 
@@ -37,7 +37,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Ten
     first = next(t for t in ts)
     d = normalize_dim("cat", dim, first.ndim)
     if first.ndim == 0:
-        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+        raise ShapeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     return ops.Cat.apply(*(t._cast(dtype) for t in ts), dim=d)
 
 
@@ -51,7 +51,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     ts = [as_tensor(t) for t in tensors]
     for i, t in enumerate(ts):
         if t.shape != ts[0].shape:
-            raise ValueError(f"stack: expects each tensor to be equal size, but got "
+            raise ShapeError(f"stack: expects each tensor to be equal size, but got "
                              f"{ts[0].shape} at entry 0 and {t.shape} at entry {i}")
     d = normalize_dim("stack", dim, ts[0].ndim + 1)
     return cat([t.unsqueeze(d) for t in ts], dim=d)

@@ -2,19 +2,23 @@
 runs the batch chunks of an op on several cores.
 
 The heavy ops (convolution, pooling, ReLU) cut the batch into fixed chunks of a few samples
-(small enough that a chunk's temporaries stay in the CPU cache) and hand the chunks to
-`map_chunks`, which runs them on a thread pool of `get_num_threads()` workers. NumPy releases
-the GIL inside its loops, copies and BLAS calls, so the workers really run at the same time.
-While they run, the BLAS library is capped at one thread (each worker calls BLAS on its own
-chunk; two levels of threads would fight over the cores); `threadpoolctl` is imported for that
-only when more than one thread is used.
+(small enough that a chunk's temporaries stay in the CPU cache) and hand them to `map_chunks`:
+the calling thread and `get_num_threads() − 1` pool workers each take the next chunk until none
+is left. NumPy releases the GIL inside its loops, copies and BLAS calls, so the chunks really
+run at the same time.
+
+BLAS: once the engine runs anything on more than one thread, the BLAS library (OpenBLAS) is
+kept at one thread: each worker calls BLAS on its own chunk, and a second level of threads
+would fight over the same cores (OpenBLAS's idle threads also spin for a while after each call,
+taking a core from whoever runs next — another process, or our own workers). `threadpoolctl`
+is imported for that only when more than one thread is used, or by `set_num_threads`.
 
 Deterministic: the chunk boundaries depend on the batch size only, never on the thread count,
 and results come back in chunk order, so a sum over chunks adds the same numbers in the same
 order with 1 thread or 8.
 
 One switch turns it off: `set_num_threads(1)` (or TINYGRAD_CNN_NUM_THREADS=1 in the
-environment) runs every chunk in the calling thread, one after the other, and leaves BLAS alone.
+environment) runs every chunk in the calling thread, one after the other.
 """
 from __future__ import annotations
 
@@ -43,9 +47,8 @@ def _default_threads() -> int:
 _num_threads = _default_threads()
 _pool: ThreadPoolExecutor | None = None   # created on first parallel use
 _pool_size = 0
-_blas: Any = None                          # threadpoolctl controller, created on first parallel use
-_user_blas_limit: Any = None               # the limit set_num_threads put on BLAS, kept alive
-_in_worker = threading.local()             # .active is True inside a pool worker
+_blas_limit: Any = None                    # threadpoolctl's limit on BLAS, kept while in force
+_in_worker = threading.local()             # .active is True while a thread runs chunks
 
 
 def get_num_threads() -> int:
@@ -54,24 +57,24 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use `n` threads from now on (n ≥ 1): `n` pool workers, and BLAS limited to `n` threads.
+    """Use `n` threads from now on (n ≥ 1): the caller and n − 1 pool workers; BLAS one thread.
 
     `set_num_threads(1)` switches the pool off: chunks run one after the other in the caller.
     """
-    global _num_threads, _user_blas_limit
+    global _num_threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
     _num_threads = n
-    _user_blas_limit = _controller().limit(limits=n, user_api="blas")
+    _limit_blas()
 
 
-def _controller() -> Any:
-    global _blas
-    if _blas is None:
+def _limit_blas() -> None:
+    """Keep BLAS at one thread (threadpoolctl imported here, the first time only)."""
+    global _blas_limit
+    if _blas_limit is None:
         from threadpoolctl import ThreadpoolController
 
-        _blas = ThreadpoolController()
-    return _blas
+        _blas_limit = ThreadpoolController().limit(limits=1, user_api="blas")
 
 
 def _mark_worker() -> None:
@@ -105,7 +108,7 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
     `fn` works on the samples start:stop of the batch (writing into its slice of an output
     array, or returning a partial sum); the results come back in chunk order. With more than
     one thread, the caller and `get_num_threads() − 1` pool workers each take the next chunk
-    not yet taken until none is left, with BLAS capped at one thread meanwhile.
+    not yet taken until none is left.
     """
     global _pool, _pool_size
     bounds = chunk_bounds(n, most)
@@ -115,6 +118,7 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
     if _pool is None or _pool_size != _num_threads - 1:
         if _pool is not None:
             _pool.shutdown(wait=True)
+        _limit_blas()
         _pool_size = _num_threads - 1
         _pool = ThreadPoolExecutor(_pool_size, "tinygrad_cnn", initializer=_mark_worker)
     results: list[Any] = [None] * len(bounds)
@@ -130,13 +134,12 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
             i, (start, stop) = item
             results[i] = fn(start, stop)
 
-    with _controller().limit(limits=1, user_api="blas"):     # one BLAS thread per worker
-        helpers = [_pool.submit(work) for _ in range(threads - 1)]
-        _in_worker.active = True
-        try:
-            work()
-        finally:
-            _in_worker.active = False
-            for helper in helpers:
-                helper.result()
+    helpers = [_pool.submit(work) for _ in range(threads - 1)]
+    _in_worker.active = True
+    try:
+        work()
+    finally:
+        _in_worker.active = False
+        for helper in helpers:
+            helper.result()
     return results

@@ -16,7 +16,16 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from . import autograd, dtypes, ops
-from .checks import DimensionError, check_expand, normalize_dim, normalize_dims, resolve_alias, shape_args
+from .checks import (
+    ArgumentError,
+    DimensionError,
+    ShapeError,
+    check_expand,
+    normalize_dim,
+    normalize_dims,
+    resolve_alias,
+    shape_args,
+)
 from .formatting import shape_str
 
 # The cast methods bool(), int(), float() shadow the builtins inside the class body.
@@ -116,7 +125,7 @@ class Tensor:
         if value is not None:
             value = np.asarray(value.data if isinstance(value, Tensor) else value)
             if value.shape != self.data.shape:
-                raise ValueError(f"grad: assigned a gradient of shape {shape_str(value.shape)} "
+                raise ShapeError(f"grad: assigned a gradient of shape {shape_str(value.shape)} "
                                  f"to a tensor of shape {shape_str(self.shape)}; expected equal shapes")
         self._grad = value
 
@@ -182,7 +191,7 @@ class Tensor:
 
     def item(self) -> Any:
         if self.data.size != 1:
-            raise ValueError(f"item: only a one-element tensor converts to a Python number, "
+            raise ShapeError(f"item: only a one-element tensor converts to a Python number, "
                              f"got shape {shape_str(self.shape)}")
         return self.data.item()
 
@@ -231,13 +240,21 @@ class Tensor:
         return self
 
     def backward(self, gradient: Any = None, retain_graph: _bool | None = None,
-                 create_graph: _bool = False, *, grad: Any = None) -> None:
-        """Fill `.grad` of every leaf this tensor depends on (see `autograd.backward`)."""
+                 create_graph: _bool = False, inputs: Any = None, *, grad: Any = None) -> None:
+        """Fill `.grad` of every leaf this tensor depends on (see `autograd.backward`), or only
+        of the tensors in `inputs`."""
         if create_graph:
             raise NotImplementedError("backward(create_graph=True): higher-order gradients are "
                                       "not supported; gradients are NumPy arrays, not graphs")
-        autograd.backward(self, gradient if gradient is not None else grad,
-                          retain_graph=bool(retain_graph))
+        gradient = gradient if gradient is not None else grad
+        if inputs is None:
+            autograd.backward(self, gradient, retain_graph=_bool(retain_graph))
+            return
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = autograd.grad(self, inputs, gradient, retain_graph=retain_graph, allow_unused=True)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                t.grad = g.data if t.grad is None else t.grad + g.data
 
     def retain_grad(self) -> Tensor:
         """Keep this non-leaf tensor's δ in `.grad` after backward (a sensitivity map)."""
@@ -358,7 +375,7 @@ class Tensor:
         if rounding_mode is None:
             return ops.Div.apply(*self._operands(other, floating=True))
         if rounding_mode not in ("floor", "trunc"):
-            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+            raise ArgumentError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
                              f"{rounding_mode!r}")
         a, b = self._operands(other)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -460,7 +477,7 @@ class Tensor:
 
     def dot(self, other: Tensor) -> Tensor:
         if self.ndim != 1 or getattr(other, "ndim", 0) != 1:
-            raise ValueError(f"dot: expected two 1-D tensors, got shapes {shape_str(self.shape)} "
+            raise ShapeError(f"dot: expected two 1-D tensors, got shapes {shape_str(self.shape)} "
                              f"and {shape_str(np.shape(getattr(other, 'data', other)))}")
         return self @ other
 
@@ -573,7 +590,7 @@ class Tensor:
         """Values limited to [min, max]; a bound may be None, a number or a tensor (tensor
         bounds are maximum/minimum)."""
         if min is None and max is None:
-            raise ValueError("clamp: at least one of min and max must be given")
+            raise ArgumentError("clamp: at least one of min and max must be given")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self if min is None else self.maximum(min)
             return out if max is None else out.minimum(max)
@@ -606,7 +623,7 @@ class Tensor:
         d = normalize_dim("gather", dim, self.ndim)
         if index.ndim != self.ndim or index.dtype.kind not in "iu" or any(
                 index.shape[k] > self.shape[k] for k in range(self.ndim) if k != d):
-            raise ValueError(f"gather: index of shape {shape_str(index.shape)} and dtype "
+            raise ShapeError(f"gather: index of shape {shape_str(index.shape)} and dtype "
                              f"{index.dtype} does not fit a tensor of shape {shape_str(self.shape)}; "
                              f"expected integers, {self.ndim} dims, sizes <= the tensor's except dim {d}")
         part = self[tuple(slice(None) if k == d else slice(0, n) for k, n in enumerate(index.shape))]
@@ -689,7 +706,7 @@ class Tensor:
             values, indices = self.clone(), Tensor._wrap(np.zeros((), dtype=np.int64))
             return (MaxResult if op == "max" else MinResult)(values, indices)
         if self.shape[d] == 0:
-            raise ValueError(f"{op}: cannot reduce dim {dim} of size 0 (shape {shape_str(self.shape)})")
+            raise DimensionError(f"{op}: cannot reduce dim {dim} of size 0 (shape {shape_str(self.shape)})")
         find = np.argmax if op == "max" else np.argmin
         index = np.expand_dims(find(self.data, axis=d), d)
         values = ops.TakeAlongDim.apply(self, index=index, dim=d)   # δ goes to the index
@@ -712,7 +729,7 @@ class Tensor:
         dim = resolve_alias(op, dim, axis, "dim", "axis")
         keep = builtins.bool(resolve_alias(op, keepdim, keepdims, "keepdim", "keepdims", False))
         if self.data.size == 0:
-            raise ValueError(f"{op}: cannot take the {op} of an empty tensor of shape "
+            raise ArgumentError(f"{op}: cannot take the {op} of an empty tensor of shape "
                              f"{shape_str(self.shape)}")
         if dim is None:
             index = np.asarray(find(self.data))
@@ -755,6 +772,21 @@ class Tensor:
         """√var (see var)."""
         return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
                         keepdims=keepdims).sqrt()
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: _bool = False) -> Tensor:
+        """The vector p-norm over `dim` (all elements by default): (Σ|x|ᵖ)^(1/p); p = 2 / 'fro'
+        is √Σx², p = inf the largest |x|, p = 1 Σ|x|. Composite of the elementwise ops."""
+        if p in ("fro", 2, 2.0):
+            return (self * self).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
+                (self * self).sum().sqrt()
+        if p in (np.inf, "inf", builtins.float("inf")):
+            return self.abs().amax(dim if dim is not None else (), keepdim=keepdim)
+        if p in (1, 1.0):
+            return self.abs().sum(dim, keepdim=keepdim) if dim is not None else self.abs().sum()
+        if isinstance(p, (builtins.int, builtins.float)) and p > 0:
+            s = (self.abs() ** p).sum(dim, keepdim=keepdim) if dim is not None else (self.abs() ** p).sum()
+            return s ** (1.0 / p)
+        raise ArgumentError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
 
     def logsumexp(self, dim: Any, keepdim: _bool = False) -> Tensor:
         """log Σ exp(x) over `dim`, computed as m + log Σ exp(x − m) with m = amax(x) held
@@ -802,7 +834,7 @@ class Tensor:
         s = normalize_dim("flatten", start_dim, self.ndim)
         e = normalize_dim("flatten", end_dim, self.ndim)
         if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
+            raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
                              f"tensor of shape {shape_str(self.shape)}")
         return self.reshape(self.shape[:s] + (-1 if 0 not in self.shape[s:e + 1] else 0,)
                             + self.shape[e + 1:])
@@ -825,7 +857,7 @@ class Tensor:
     def permute(self, *dims: Any) -> Tensor:
         dims = shape_args("permute", dims) if dims else dims
         if len(dims) != self.ndim:
-            raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
+            raise ShapeError(f"permute: dims {tuple(dims)} are not a permutation of the "
                              f"{self.ndim} axes of a tensor of shape {shape_str(self.shape)}")
         axes = tuple(normalize_dim("permute", d, self.ndim) for d in dims) if self.ndim else ()
         return ops.Permute.apply(self, dims=axes)
@@ -846,7 +878,7 @@ class Tensor:
 
     def t(self) -> Tensor:
         if self.ndim > 2:
-            raise ValueError(f"t: expects a tensor with <= 2 dims, got shape {shape_str(self.shape)}")
+            raise ShapeError(f"t: expects a tensor with <= 2 dims, got shape {shape_str(self.shape)}")
         return self.transpose(0, -1) if self.ndim == 2 else self
 
     @property
@@ -858,7 +890,7 @@ class Tensor:
     def mT(self) -> Tensor:
         """The last two dims swapped (a batch of matrices transposed)."""
         if self.ndim < 2:
-            raise ValueError(f"mT: expects a tensor with >= 2 dims, got shape {shape_str(self.shape)}")
+            raise ShapeError(f"mT: expects a tensor with >= 2 dims, got shape {shape_str(self.shape)}")
         return self.transpose(-2, -1)
 
     def expand(self, *sizes: Any) -> Tensor:
@@ -895,12 +927,12 @@ class Tensor:
         if isinstance(split_size_or_sections, (builtins.int, np.integer)):
             step = builtins.int(split_size_or_sections)
             if step <= 0:
-                raise ValueError(f"split: split_size must be positive, got {step}")
+                raise ArgumentError(f"split: split_size must be positive, got {step}")
             sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
         else:
             sizes = list(split_size_or_sections)
             if builtins.sum(sizes) != n:
-                raise ValueError(f"split: sizes {sizes} add up to {builtins.sum(sizes)}, but dim "
+                raise ShapeError(f"split: sizes {sizes} add up to {builtins.sum(sizes)}, but dim "
                                  f"{dim} has size {n}")
         starts = np.cumsum([0] + sizes[:-1])
         return tuple(self[(slice(None),) * d + (slice(s, s + k),)] for s, k in zip(starts, sizes))
@@ -917,7 +949,12 @@ class Tensor:
         return self
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=_plain_index(index))
+        index = _plain_index(index)
+        try:
+            return ops.GetItem.apply(self, index=index)
+        except IndexError as err:
+            raise DimensionError(f"getitem: index {index!r} does not fit a tensor of shape "
+                                 f"{shape_str(self.shape)} ({err})") from None
 
     # -- in-place operations: allowed under no_grad or on tensors that do not require grad ------
     def _check_inplace(self, op: str) -> None:
@@ -1018,6 +1055,24 @@ class Tensor:
         from .random import rng
 
         return self._write("normal_", rng(generator).normal(mean, std, self.shape).astype(self.dtype))
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: _bool = False) -> Tensor:
+        """A new leaf from `data`, in this tensor's dtype unless given."""
+        return Tensor(data, requires_grad=requires_grad, dtype=dtype if dtype is not None else self.dtype)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
+                 requires_grad: _bool = False) -> Tensor:
+        d = dtypes.as_dtype(dtype) if dtype is not None else self.dtype
+        return Tensor(np.full(shape_args("new_full", (size,)), fill_value, dtype=d),
+                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: _bool = False) -> Tensor:
+        return self.new_full(shape_args("new_zeros", size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: _bool = False) -> Tensor:
+        return self.new_full(shape_args("new_ones", size), 1, dtype, requires_grad)
+
+    new_empty = new_zeros
 
     # -- factories (kept on the class; the module-level ones are in tinygrad_cnn.creation) ------
     @staticmethod

@@ -9,7 +9,7 @@ drawings label leaves by it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,16 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         name = f"{self.name!r}, " if self.name else ""
         return f"Parameter({name}shape={self.shape}, dtype={self.dtype})"
+
+
+class Items(list):
+    """What parameters(), modules(), children()… return: a list (len, indexing, repeated
+    iteration) that also answers next() as PyTorch's generators do (`next(model.parameters())`)."""
+
+    def __next__(self) -> Any:
+        if not self:
+            raise StopIteration
+        return self.pop(0)
 
 
 class Module:
@@ -136,13 +146,13 @@ class Module:
                 m._rename(self._join(path, name))
 
     # -- traversal ------------------------------------------------------------------------------
-    def named_children(self) -> Iterator[tuple[str, Module]]:
-        return iter([(n, m) for n, m in self._modules.items() if m is not None])
+    def named_children(self) -> Items:
+        return Items((n, m) for n, m in self._modules.items() if m is not None)
 
-    def children(self) -> Iterator[Module]:
-        return iter([m for _, m in self.named_children()])
+    def children(self) -> Items:
+        return Items(m for _, m in self.named_children())
 
-    def named_modules(self, prefix: str = "") -> list[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "") -> Items:
         """(path, module) for this module (`prefix`, '' by default) and every module below,
         depth first, each module once."""
         out, seen, stack = [], set(), [(prefix, self)]
@@ -152,13 +162,13 @@ class Module:
                 continue
             seen.add(id(m))
             out.append((path, m))
-            stack.extend((self._join(path, n), c) for n, c in reversed(list(m.named_children())))
-        return out
+            stack.extend((self._join(path, n), c) for n, c in reversed(m.named_children()))
+        return Items(out)
 
-    def modules(self) -> Iterator[Module]:
-        return iter([m for _, m in self.named_modules()])
+    def modules(self) -> Items:
+        return Items(m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, Parameter]]:
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Items:
         """(path, parameter) pairs from this module down, each shared parameter once.
 
         Also (re)sets every parameter's `.name` to its full path from the top module.
@@ -166,7 +176,7 @@ class Module:
         self._rename(self.path)
         return self._named("_parameters", prefix, recurse)
 
-    def _named(self, table: str, prefix: str = "", recurse: bool = True) -> list:
+    def _named(self, table: str, prefix: str = "", recurse: bool = True) -> Items:
         seen: set[int] = set()
         out = []
         modules = self.named_modules(prefix) if recurse else [(prefix, self)]
@@ -175,16 +185,16 @@ class Module:
                 if p is not None and id(p) not in seen:
                     seen.add(id(p))
                     out.append((self._join(path, name), p))
-        return out
+        return Items(out)
 
-    def parameters(self, recurse: bool = True) -> list[Parameter]:
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+    def parameters(self, recurse: bool = True) -> Items:
+        return Items(p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, Tensor]]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Items:
         return self._named("_buffers", prefix, recurse)
 
-    def buffers(self, recurse: bool = True) -> list[Tensor]:
-        return [b for _, b in self.named_buffers(recurse=recurse)]
+    def buffers(self, recurse: bool = True) -> Items:
+        return Items(b for _, b in self.named_buffers(recurse=recurse))
 
     def num_parameters(self) -> int:
         return sum(p.data.size for _, p in self._named("_parameters"))
@@ -212,6 +222,37 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Module.to(device) / to(dtype) / to(device, dtype): the device must be the CPU; a
+        floating dtype converts every floating parameter and buffer in place (same objects)."""
+        dtype = kwargs.pop("dtype", None)
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, str) and a.split(":")[0] == "cpu":
+                continue
+            try:
+                dtype = np.dtype(a)
+            except TypeError:
+                raise RuntimeError(f"{type(self).__name__}.to: device or dtype {a!r} is not "
+                                   "available; tinygrad_cnn runs on the CPU only") from None
+        if dtype is not None:
+            if np.dtype(dtype).kind != "f":
+                raise TypeError(f"{type(self).__name__}.to: only floating dtypes are accepted, got {dtype}")
+            for t in (*self.parameters(), *self.buffers()):
+                if t.data.dtype.kind == "f":
+                    t.data = t.data.astype(dtype)
+                    if t.grad is not None:
+                        t.grad = t.grad.astype(dtype)
+        return self
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def cpu(self) -> Module:
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: None (the default, as PyTorch), or zeros with set_to_none=False."""
         for p in self.parameters():
@@ -225,7 +266,27 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if self.path:
+            self._tag_nodes(out, (*args, *kwargs.values()))
+        return out
+
+    def _tag_nodes(self, out: Any, inputs: tuple) -> None:
+        """Set `node.module` = this module's path on the graph nodes this call recorded (from the
+        outputs back to the inputs; nodes a submodule already tagged keep its path), so drawings
+        can box a layer's ops together."""
+        stop = {id(t) for t in inputs if isinstance(t, Tensor)}
+        stack = [t for t in (out if isinstance(out, (tuple, list)) else (out,)) if isinstance(t, Tensor)]
+        seen: set[int] = set()
+        while stack:
+            t = stack.pop()
+            node = t.grad_fn
+            if node is None or id(t) in stop or id(node) in seen:
+                continue
+            seen.add(id(node))
+            if getattr(node, "module", None) is None:
+                node.module = self.path  # type: ignore[attr-defined]
+            stack.extend(node.inputs)
 
     # -- state ----------------------------------------------------------------------------------
     def _state_items(self) -> list[tuple[str, Tensor]]:

@@ -14,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import buffers
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..parallel import map_chunks, samples_per_chunk
 from .windows import crop2d, pad2d, scatter_taps, windows
+
+KEEP_COLUMNS = 16   # keep a conv's im2col columns for backward while at most 16× its input
 
 
 def im2col(xp: np.ndarray, kernel, stride, dilation,
@@ -39,8 +41,9 @@ def correlate(cols: np.ndarray, weight: np.ndarray, groups: int, size,
     w = weight.reshape(g, out_ch // g, -1)                              # (G, O/G, C/G·kH·kW)
     if out is None:
         out = np.empty((n, out_ch, *size), dtype=np.result_type(cols, weight))
-    np.matmul(w, cols.reshape(g, -1, n, cols.shape[2]).transpose(2, 0, 1, 3),  # (N, G, O/G, Ho·Wo)
-              out=out.reshape(n, g, out_ch // g, -1))
+    k, length = cols.shape[0] // g, cols.shape[2]      # explicit sizes: N may be 0
+    np.matmul(w, cols.reshape(g, k, n, length).transpose(2, 0, 1, 3),  # (N, G, O/G, Ho·Wo)
+              out=out.reshape(n, g, out_ch // g, length))
     return out
 
 
@@ -54,7 +57,7 @@ def transpose_correlate(delta: np.ndarray, weight: np.ndarray, stride, dilation,
     only; batch axis last so each add runs over long contiguous rows). Unreached rows stay 0.
     """
     (out_ch, in_per_group, kh, kw), (n, _, ho, wo), g = weight.shape, delta.shape, groups
-    delta_hwn = delta.transpose(1, 2, 3, 0).reshape(g, out_ch // g, -1)   # (G, O/G, Ho·Wo·N)
+    delta_hwn = delta.transpose(1, 2, 3, 0).reshape(g, out_ch // g, ho * wo * n)  # (G, O/G, Ho·Wo·N)
     z = weight.reshape(g, out_ch // g, -1).transpose(0, 2, 1) @ delta_hwn
     z = z.reshape(g * in_per_group, kh, kw, ho, wo, n)
     yp = scatter_taps(lambda m, q: z[:, m, q], (kh, kw), (g * in_per_group, *padded_size, n),
@@ -65,12 +68,14 @@ def transpose_correlate(delta: np.ndarray, weight: np.ndarray, stride, dilation,
 def correlate_weight(delta: np.ndarray, cols: np.ndarray, groups: int, shape) -> np.ndarray:
     """δW[o,c,m,q] = Σ_{n,i,j} δ[n,o,i,j] · x_p[n,c, S·i+d·m, S·j+d·q] = δ_mat · im2col(x_p)ᵀ, per group."""
     g, n, out_ch = groups, delta.shape[0], delta.shape[1]
-    cols = cols.reshape(g, -1, n, cols.shape[2])                        # (G, C/G·kH·kW, N, L)
+    length = cols.shape[2]
+    cols = cols.reshape(g, cols.shape[0] // g, n, length)               # (G, C/G·kH·kW, N, L)
     if g == 1 and cols.shape[3] >= cols.shape[1]:   # large maps: one product per sample, summed
-        dw = (delta.reshape(n, out_ch, -1) @ cols[0].transpose(1, 2, 0)).sum(axis=0)
+        dw = (delta.reshape(n, out_ch, length) @ cols[0].transpose(1, 2, 0)).sum(axis=0)
     else:                                           # small maps: one (O/G, N·L) product per group
-        d = delta.reshape(n, g, out_ch // g, -1).transpose(1, 2, 0, 3).reshape(g, out_ch // g, -1)
-        dw = d @ cols.reshape(g, cols.shape[1], -1).transpose(0, 2, 1)
+        d = delta.reshape(n, g, out_ch // g, length).transpose(1, 2, 0, 3).reshape(
+            g, out_ch // g, n * length)
+        dw = d @ cols.reshape(g, cols.shape[1], n * length).transpose(0, 2, 1)
     return dw.reshape(shape)
 
 
@@ -81,22 +86,29 @@ class Conv2d(Function):
         """net = b + W ⋆ x_p = W_mat · im2col(x_p) + b
 
         In batch chunks of a few samples (`parallel.map_chunks`, on every core): a chunk's
-        columns are built and multiplied while they are still in the cache, then dropped
-        (backward builds them again: cheaper than keeping C·kH·kW copies of the input).
+        columns are built and multiplied while they are still in the cache. They are kept for
+        δW when they are at most KEEP_COLUMNS times the size of the padded input; larger ones
+        (a 1-channel input has 25 columns per pixel under a 5×5 kernel) are built again in
+        backward, which costs less than keeping them, and nothing is kept under no_grad.
         """
         xp = pad2d(x, padding)
-        n, out_ch = x.shape[0], weight.shape[0]
+        n, out_ch, k = x.shape[0], weight.shape[0], weight[0].size * groups
         size = conv_output_size(xp.shape[2:], weight.shape[2:], stride, dilation)
         out = buffers.empty((n, out_ch, *size), np.result_type(x, weight, *(() if bias is None else (bias,))))
+        per_sample = columns_bytes(xp, weight, groups, size)
+        keep = (is_grad_enabled() and self.needs_input_grad[1]
+                and per_sample <= KEEP_COLUMNS * xp[:1].nbytes)
+        cols = buffers.empty((k, n, size[0] * size[1]), np.result_type(x, weight)) if keep else None
 
         def chunk(a: int, b: int) -> None:
-            cols, _ = im2col(xp[a:b], weight.shape[2:], stride, dilation)
-            correlate(cols, weight, groups, size, out=out[a:b])
+            c, _ = im2col(xp[a:b], weight.shape[2:], stride, dilation,
+                          out=cols[:, a:b] if keep else chunk_columns(xp, weight, groups, size, b - a))
+            correlate(c, weight, groups, size, out=out[a:b])
             if bias is not None:
                 out[a:b] += bias.reshape(1, -1, 1, 1)
 
-        map_chunks(chunk, n, samples_per_chunk(2 * columns_bytes(xp, weight, groups, size)))
-        self.save_for_backward(xp, weight, x.shape[2:])
+        map_chunks(chunk, n, samples_per_chunk(2 * per_sample))
+        self.save_for_backward(xp, cols, weight, x.shape[2:])
         return out
 
     def backward(self, grad):
@@ -110,7 +122,7 @@ class Conv2d(Function):
         every core; δW and δb add the chunks' sums in chunk order (the same numbers whatever the
         thread count).
         """
-        xp, weight, size = self.saved_tensors
+        xp, cols, weight, size = self.saved_tensors
         s, p, d, g = (self.attrs[k] for k in ("stride", "padding", "dilation", "groups"))
         need_dx, need_dw = self.needs_input_grad[:2]
         need_db = len(self.inputs) == 3 and self.needs_input_grad[2]
@@ -123,16 +135,25 @@ class Conv2d(Function):
                 dx[a:b] = crop2d(transpose_correlate(grad[a:b], weight, s, d, g, xp.shape[2:]), p, size)
             dw = None
             if need_dw:
-                cols, _ = im2col(xp[a:b], weight.shape[2:], s, d)
-                dw = correlate_weight(grad[a:b], cols, g, weight.shape)
-            return dw, grad[a:b].sum(axis=(0, 2, 3)) if need_db else None
+                c = cols[:, a:b] if cols is not None else im2col(
+                    xp[a:b], weight.shape[2:], s, d,
+                    out=chunk_columns(xp, weight, g, grad.shape[2:], b - a))[0]
+                dw = correlate_weight(grad[a:b], c, g, weight.shape)
+            return dw, sum_maps(grad[a:b]) if need_db else None
 
-        per_sample = columns_bytes(xp, weight, g, grad.shape[2:]) * (2 if need_dx else 1)
-        parts = map_chunks(chunk, n, samples_per_chunk(per_sample))
+        parts = map_chunks(chunk, n, samples_per_chunk(2 * columns_bytes(xp, weight, g, grad.shape[2:])))
         dw = sum_in_order([part[0] for part in parts]) if need_dw else None
         if len(self.inputs) == 3:
             return dx, dw, sum_in_order([part[1] for part in parts]) if need_db else None
         return dx, dw
+
+
+def chunk_columns(xp: np.ndarray, weight: np.ndarray, groups: int, size, samples: int) -> np.ndarray:
+    """Room for the im2col columns of `samples` samples, in a reused block sized for the largest
+    chunk (so every chunk of every step reuses the same few blocks)."""
+    most = min(len(xp), samples_per_chunk(2 * columns_bytes(xp, weight, groups, size)))
+    block = buffers.empty((weight[0].size * groups, most, size[0] * size[1]), np.result_type(xp, weight))
+    return block[:, :samples]
 
 
 def columns_bytes(xp: np.ndarray, weight: np.ndarray, groups: int, size) -> int:
@@ -144,6 +165,13 @@ def conv_output_size(padded_size, kernel, stride, dilation) -> tuple[int, int]:
     """H_out = ⌊(H_p − d(k−1) − 1) / S⌋ + 1 on each axis of the padded input."""
     h, w = ((n - di * (k - 1) - 1) // si + 1 for n, k, si, di in zip(padded_size, kernel, stride, dilation))
     return h, w
+
+
+def sum_maps(delta: np.ndarray) -> np.ndarray:
+    """δb[o] = Σ_{n,i,j} δ[n,o,i,j], as a product with a vector of ones (BLAS beats a strided sum)."""
+    n, channels, h, w = delta.shape
+    rows = delta.reshape(n * channels, h * w)
+    return (rows @ np.ones(h * w, dtype=delta.dtype)).reshape(n, channels).sum(axis=0)
 
 
 def sum_in_order(parts: list[np.ndarray]) -> np.ndarray:

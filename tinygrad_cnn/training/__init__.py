@@ -6,8 +6,9 @@
 * `resume`: merging a checkpoint's settings with the options given;
 * `runs`: run folders (numbered, locked, checked writable, stale temp files removed);
 * `schedule`: the learning-rate schedule; `threads`: how many threads; `interrupt`: Ctrl-C;
-* `metrics`: confusion matrix, log lines, metrics.json; `pictures`: the curve and the step drawn;
-* `export`: a checkpoint to ONNX.
+* `metrics`: confusion matrix, log lines, metrics.json; `pictures`: the curve and the step drawn.
+
+The command line (`tinygrad_cnn.cli`) parses options into a `TrainConfig` and calls `fit`.
 """
 from .config import DEFAULTS, OPTIMIZERS, SCHEDULES, OptionError, TrainConfig, check_option
 from .loop import Diverged, evaluate, train_epoch

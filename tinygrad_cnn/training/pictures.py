@@ -34,11 +34,12 @@ def plot_curves(history: list[dict[str, Any]], path: str | Path, title: str = ""
         ax.grid(alpha=0.3)
         if history:
             ax.legend()
-        if note:
-            ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", wrap=True,
-                    fontsize=9, color="darkred", bbox=dict(facecolor="white", edgecolor="darkred"))
     fig.suptitle(title)
     fig.tight_layout()
+    if note:                                         # once, across both panels
+        import textwrap
+        fig.text(0.5, 0.5, textwrap.fill(note, 80), ha="center", va="center", fontsize=10,
+                 color="darkred", bbox=dict(facecolor="white", edgecolor="darkred", pad=8))
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=100, format="png")
     return Path(path)

@@ -141,8 +141,9 @@ def fit(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
             except ValueError as err:
                 raise CheckpointError(f"checkpoint {cfg.resume}: its optimizer state does not "
                                       f"fit {cfg.optimizer}: {err}") from None
-        history = list(ckpt.meta.get("history", []))
-        best = dict(ckpt.meta.get("best") or {})
+        saved_history, saved_best = ckpt.meta.get("history"), ckpt.meta.get("best")
+        history = list(saved_history) if isinstance(saved_history, list) else []
+        best = dict(saved_best) if isinstance(saved_best, dict) else {}
     # the base lr and hyperparameters of this run (the saved lr is the last scheduled one)
     for group in optimizer.param_groups:
         group.pop("initial_lr", None)            # the schedule restarts from this run's base lr
@@ -272,8 +273,12 @@ class _Run:
 
     def _diverged(self, err: Diverged) -> None:
         last = self.folder / "last.npz"
-        kept = (f"the last good checkpoint is {last} (epoch {self.history[-1]['epoch']})"
-                if self.history and last.exists() else "no checkpoint was written")
+        if not last.exists():
+            kept = "no checkpoint was written"
+        elif self.history:
+            kept = f"the last good checkpoint is {last} (epoch {self.history[-1]['epoch']})"
+        else:
+            kept = f"the last good checkpoint is {last} (the interrupted first epoch)"
         info = dict(epoch=err.epoch, step=err.step, reason=str(err))
         self.metrics(diverged=info)
         plot_curves(self.history, self.folder / "training_curve.png", title=self.title(),

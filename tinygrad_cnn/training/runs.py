@@ -4,7 +4,9 @@
   in use), to `runs/<model>-2`, `runs/<model>-3`, … (numbered, as TensorBoard and Lightning do).
 * A new run with `--out DIR` refuses a DIR that already holds a run's files: it never replaces
   another run's checkpoints.
-* A resumed run writes to `--out` if given, else beside the checkpoint it loaded.
+* A resumed run writes to `--out` if given, else beside the checkpoint it loaded — unless that
+  folder's `last.npz` is another file (resuming `best.npz` of a run that went on): then it is
+  refused, as it would replace the later state; `--out` branches off instead.
 * While a run writes into a folder it holds `train.lock` (an exclusive `flock`, with the pid
   inside). A second run into that folder is refused, naming the folder and the other pid. A lock
   file whose process is gone (killed) is taken over. Before training, the folder is checked to
@@ -200,6 +202,13 @@ def open_run_folder(out: str | None, model: str, resume_from: Path | None = None
         check_writable(folder)
         lock = RunLock(folder).acquire()
         taken = holds_run(folder)
+        last = folder / "last.npz"
+        if out is None and resume_from is not None and last.exists() \
+                and not os.path.samefile(last, resume_from):
+            lock.release()
+            raise RunFolderError(f"resuming {resume_from} beside it would replace {last}, a "
+                                 f"later state of that run; resume {last} instead, or pass "
+                                 "--out DIR to branch off into another folder")
         same_run = resume_from is not None and Path(resume_from).resolve().parent == folder.resolve()
         if taken and not same_run:
             lock.release()
