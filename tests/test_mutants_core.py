@@ -385,3 +385,83 @@ def test_adamw_maximize_ascends():
     p.grad = np.array([2.0])
     AdamW([p], lr=0.1, weight_decay=0.0, maximize=True).step()
     assert p.data[0] == pytest.approx(1.1, rel=1e-6)
+
+
+@pytest.mark.parametrize("which", ["x", "w"])
+def test_linear_and_matmul_gradients_when_only_one_operand_requires_grad(which):
+    import tinygrad_cnn.functional as F
+
+    rng = np.random.default_rng(3)
+    xd, wd, r = rng.standard_normal((4, 3)), rng.standard_normal((2, 3)), rng.standard_normal((4, 2))
+    for product in (lambda x, w: F.linear(x, w), lambda x, w: x @ w.permute(1, 0)):
+        x, w = T(xd, grad=which == "x"), T(wd, grad=which == "w")
+        product(x, w).backward(r)
+        if which == "x":
+            np.testing.assert_allclose(x.grad, r @ wd, rtol=1e-12)
+            assert w.grad is None
+        else:
+            np.testing.assert_allclose(w.grad, r.T @ xd, rtol=1e-12)
+            assert x.grad is None
+
+
+def test_log_softmax_shifts_each_row_by_its_own_maximum():
+    """Rows 2000 apart: shifting by the global maximum would underflow the second row to −inf."""
+    import tinygrad_cnn.functional as F
+
+    z = np.array([[1000.0, 0.0], [-1000.0, -1001.0]])
+    out = F.log_softmax(T(z, grad=False), dim=1)
+    expected = z - z.max(axis=1, keepdims=True)
+    expected = expected - np.log(np.exp(expected).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_cross_entropy_reductions(reduction):
+    import tinygrad_cnn.functional as F
+
+    z = np.random.default_rng(4).standard_normal((5, 3))
+    labels = np.array([0, 2, 1, 1, 0])
+    logits = T(z)
+    out = F.cross_entropy(logits, labels, reduction=reduction)
+    shifted = z - z.max(axis=1, keepdims=True)
+    per = -(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))[np.arange(5), labels]
+    expected = {"none": per, "sum": per.sum(), "mean": per.mean()}[reduction]
+    assert out.shape == np.shape(expected)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    out.backward(np.ones(out.shape))
+    softmax = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(logits.grad, (softmax - np.eye(3)[labels]) / (5 if reduction == "mean" else 1),
+                               rtol=1e-10)
+
+
+def test_conv2d_keeps_float32_in_forward_and_backward():
+    import tinygrad_cnn.functional as F
+    from tinygrad_cnn import Tensor
+
+    rng = np.random.default_rng(5)
+    x = Tensor(rng.standard_normal((2, 2, 6, 6)).astype(np.float32), requires_grad=True)
+    w = Tensor(rng.standard_normal((3, 2, 3, 3)).astype(np.float32), requires_grad=True)
+    b = Tensor(np.zeros(3, dtype=np.float32), requires_grad=True)
+    out = F.conv2d(x, w, b, padding=1)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
+
+
+def test_grouped_conv2d_is_one_conv_per_group():
+    import tinygrad_cnn.functional as F
+
+    rng = np.random.default_rng(6)
+    xd, wd, bd = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((6, 2, 3, 3)), rng.standard_normal(6)
+    r = rng.standard_normal((2, 6, 3, 3))
+    x, w, b = T(xd), T(wd), T(bd)
+    out = F.conv2d(x, w, b, groups=2)
+    out.backward(r)
+    for g in range(2):
+        xs, ws, bs = T(xd[:, 2 * g:2 * g + 2]), T(wd[3 * g:3 * g + 3]), T(bd[3 * g:3 * g + 3])
+        part = F.conv2d(xs, ws, bs)
+        part.backward(r[:, 3 * g:3 * g + 3])
+        np.testing.assert_allclose(out.data[:, 3 * g:3 * g + 3], part.data, rtol=1e-10)
+        np.testing.assert_allclose(x.grad[:, 2 * g:2 * g + 2], xs.grad, rtol=1e-10)
+        np.testing.assert_allclose(w.grad[3 * g:3 * g + 3], ws.grad, rtol=1e-10)
+        np.testing.assert_allclose(b.grad[3 * g:3 * g + 3], bs.grad, rtol=1e-10)

@@ -7,8 +7,8 @@ the calling thread and `get_num_threads() − 1` pool workers each take the next
 is left. NumPy releases the GIL inside its loops, copies and BLAS calls, so the chunks really
 run at the same time.
 
-BLAS: once the engine runs anything on more than one thread, the BLAS library (OpenBLAS) is
-kept at one thread: each worker calls BLAS on its own chunk, and a second level of threads
+BLAS: once the engine runs an op with more than one thread allowed, the BLAS library (OpenBLAS)
+is kept at one thread: each worker calls BLAS on its own chunk, and a second level of threads
 would fight over the same cores (OpenBLAS's idle threads also spin for a while after each call,
 taking a core from whoever runs next — another process, or our own workers). `threadpoolctl`
 is imported for that only when more than one thread is used, or by `set_num_threads`.
@@ -111,6 +111,8 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
     not yet taken until none is left.
     """
     global _pool, _pool_size
+    if _num_threads > 1:
+        _limit_blas()          # also when this op runs serially: its BLAS calls must not spin
     bounds = chunk_bounds(n, most)
     threads = min(_num_threads, len(bounds))
     if threads <= 1 or getattr(_in_worker, "active", False):     # serial (also when nested)

@@ -42,8 +42,12 @@ def correlate(cols: np.ndarray, weight: np.ndarray, groups: int, size,
     if out is None:
         out = np.empty((n, out_ch, *size), dtype=np.result_type(cols, weight))
     k, length = cols.shape[0] // g, cols.shape[2]      # explicit sizes: N may be 0
-    np.matmul(w, cols.reshape(g, k, n, length).transpose(2, 0, 1, 3),  # (N, G, O/G, Ho·Wo)
-              out=out.reshape(n, g, out_ch // g, length))
+    if g == 1 and length < k:     # small maps: one (O, N·Ho·Wo) product, then samples first
+        net = w[0] @ cols.reshape(k, n * length)
+        np.copyto(out.reshape(n, out_ch, length), net.reshape(out_ch, n, length).transpose(1, 0, 2))
+    else:                         # large maps: one (O/G, Ho·Wo) product per sample and group
+        np.matmul(w, cols.reshape(g, k, n, length).transpose(2, 0, 1, 3),  # (N, G, O/G, Ho·Wo)
+                  out=out.reshape(n, g, out_ch // g, length))
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import buffers
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..parallel import map_chunks, samples_per_chunk
 from .windows import crop2d, pad2d, scatter_taps, windows
 
@@ -21,17 +21,20 @@ def lowest(dtype: np.dtype):
 
 def window_max(x, kernel_size, stride, padding, dilation, extra, out=None):
     """(max of each window, argmax tap t = m·kW + q holding it: the first on ties), padded shape.
-    `out`, if given, is the (max, argmax) pair of arrays to fill."""
+    `out`, if given, is the (max, argmax) pair of arrays to fill; an argmax of None is skipped
+    (no gradient wanted: only the maxima)."""
     k = kernel_size
     xp = pad2d(x, padding, value=lowest(x.dtype), extra=extra)
     win = windows(xp, k, stride, dilation)                              # (N, C, Ho, Wo, kH, kW)
     best, argmax = out if out is not None else (
         np.empty(win.shape[:4], x.dtype), np.empty(win.shape[:4], argmax_dtype(k)))
     np.copyto(best, win[..., 0, 0])
-    argmax[...] = 0
+    if argmax is not None:
+        argmax[...] = 0
     for t in range(1, k[0] * k[1]):                                     # over the kernel taps
         tap = win[..., t // k[1], t % k[1]]
-        argmax += (tap > best) * (t - argmax)                            # strict: first max wins
+        if argmax is not None:
+            argmax += (tap > best) * (t - argmax)                        # strict: first max wins
         np.maximum(best, tap, out=best)
     return best, argmax, xp.shape
 
@@ -87,11 +90,12 @@ class MaxPool2d(Function):
         ho, wo = ((hp - d * (k - 1) - 1) // s + 1
                   for hp, k, s, d in zip(padded, kernel_size, stride, dilation))
         best = buffers.empty((n, c, ho, wo), x.dtype)
-        argmax = buffers.empty((n, c, ho, wo), argmax_dtype(kernel_size))
+        argmax = (buffers.empty((n, c, ho, wo), argmax_dtype(kernel_size))
+                  if is_grad_enabled() and self.needs_input_grad[0] else None)  # for backward
 
         def chunk(a: int, b: int) -> None:
             window_max(x[a:b], kernel_size, stride, padding, dilation, extra,
-                       out=(best[a:b], argmax[a:b]))
+                       out=(best[a:b], None if argmax is None else argmax[a:b]))
 
         map_chunks(chunk, n, samples_per_chunk(2 * x[:1].nbytes))
         self.save_for_backward(argmax, (n, c, *padded), x.shape[2:])
