@@ -465,3 +465,101 @@ def test_grouped_conv2d_is_one_conv_per_group():
         np.testing.assert_allclose(x.grad[:, 2 * g:2 * g + 2], xs.grad, rtol=1e-10)
         np.testing.assert_allclose(w.grad[3 * g:3 * g + 3], ws.grad, rtol=1e-10)
         np.testing.assert_allclose(b.grad[3 * g:3 * g + 3], bs.grad, rtol=1e-10)
+
+
+# -- losses: weights, ignore_index, label smoothing, reductions, float32 -----------------------------
+CE_CASES = [dict(), dict(weight=[0.2, 1.0, 3.0]), dict(ignore_index=1), dict(label_smoothing=0.1),
+            dict(weight=[0.2, 1.0, 3.0], ignore_index=2, label_smoothing=0.3)]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("options", CE_CASES)
+def test_cross_entropy_options_match_pytorch(options, reduction):
+    from conftest import need
+
+    import tinygrad_cnn.functional as F
+
+    torch = need("torch")
+    rng = np.random.default_rng(7)
+    z, labels = rng.standard_normal((6, 3)), np.array([0, 1, 2, 1, 0, 2])
+    r = rng.standard_normal(6) if reduction == "none" else np.array(1.0)
+    ours = T(z)
+    theirs = torch.tensor(z, requires_grad=True)
+    weight = options.get("weight")
+    kw = dict(options, weight=None if weight is None else np.array(weight))
+    out = F.cross_entropy(ours, labels, reduction=reduction, **kw)
+    ref = torch.nn.functional.cross_entropy(
+        theirs, torch.tensor(labels), reduction=reduction,
+        **dict(options, weight=None if weight is None else torch.tensor(weight, dtype=torch.float64)))
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    out.backward(r)
+    ref.backward(torch.tensor(r))
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss_reductions_and_target_gradient(reduction):
+    import tinygrad_cnn.functional as F
+
+    rng = np.random.default_rng(8)
+    y, t = T(rng.standard_normal((3, 4))), T(rng.standard_normal((3, 4)))
+    out = F.mse_loss(y, t, reduction=reduction)
+    diff = y.data - t.data
+    expected = {"mean": (diff ** 2).mean(), "sum": (diff ** 2).sum(), "none": diff ** 2}[reduction]
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    out.backward(np.ones(out.shape))
+    dy = 2 * diff / (diff.size if reduction == "mean" else 1)
+    np.testing.assert_allclose(y.grad, dy, rtol=1e-12)
+    np.testing.assert_allclose(t.grad, -dy, rtol=1e-12)
+
+
+def test_losses_keep_float32():
+    import tinygrad_cnn.functional as F
+    from tinygrad_cnn import Tensor
+
+    y = Tensor(np.random.default_rng(9).standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    t = np.zeros((4, 3), dtype=np.float32)
+    for loss in (F.mse_loss(y, t), F.squared_error(y, t), F.cross_entropy(y, np.array([0, 1, 2, 0]))):
+        assert loss.dtype == np.float32, loss
+        y.grad = None
+        loss.backward()
+        assert y.grad.dtype == np.float32
+
+
+def test_squared_error_is_half_the_sum_over_the_batch_size():
+    import tinygrad_cnn.functional as F
+
+    y, t = T([[1.0, 2.0], [3.0, 5.0], [0.0, 1.0]]), np.zeros((3, 2))
+    out = F.squared_error(y, t)
+    assert float(out.data) == pytest.approx(0.5 * (1 + 4 + 9 + 25 + 0 + 1) / 3)
+    out.backward()
+    np.testing.assert_allclose(y.grad, y.data / 3)
+
+
+def test_backward_walk_visits_each_tensor_once_and_reports_each_step():
+    from tinygrad_cnn import Graph, autograd
+
+    x = T([1.0, 2.0])
+    a = x * 2.0
+    y = (a + a * a).sum()                       # a is used twice: a diamond
+    graph = Graph(y)
+    assert len(graph.tensors) == len({id(t) for t in graph.tensors}) == 6
+    twice = Graph(a + a)                        # one tensor as both inputs of one op
+    assert len(twice.tensors) == len({id(t) for t in twice.tensors}) == 4
+    steps = []
+    autograd.backward(y, on_step=lambda node, delta, grads: steps.append((node.op, delta.shape, len(grads))))
+    assert [s[0] for s in steps] == [n.op for n in reversed(graph.nodes)]
+    assert steps[0] == ("sum", (), 1) and all(isinstance(s[2], int) for s in steps)
+    np.testing.assert_allclose(x.grad, 2 * (1 + 2 * a.data))
+    with pytest.raises(RuntimeError, match="already released"):
+        autograd.backward(y)                     # retain_graph defaults to False
+
+
+def test_no_grad_records_nothing_and_a_fresh_node_has_no_norm():
+    from tinygrad_cnn import no_grad
+
+    x = T([1.0])
+    with no_grad():
+        assert not (x * 2).requires_grad
+    y = x * 2
+    assert y.grad_fn.grad_norm is None and y.grad_fn.output_shape == (1,)
