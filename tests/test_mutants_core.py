@@ -18,6 +18,11 @@ import pytest
 
 from tinygrad_cnn.data.idx import IDXError, read_idx_images, read_idx_labels
 
+try:   # imported here, not in the test: mutmut forks its workers after collection, and an import
+    import torch as _torch  # noqa: F401  # of torch in every forked worker exceeds its time limit
+except ImportError:
+    _torch = None
+
 # -- data/idx.py ---------------------------------------------------------------------------------
 
 

@@ -5,9 +5,8 @@
     import tinygrad_cnn.nn.functional as F
 
 Importing the package loads the core only (NumPy, no import side effects). The application
-modules — `viz`, `data`, `models`, `explain`, `train`, `cli`, `checkpoint`, `onnx`, `allocator` —
-are loaded on first use, e.g. `tinygrad_cnn.viz.draw_graph(...)` or `from tinygrad_cnn import
-explain`.
+modules — `viz`, `data`, `models`, `training`, `cli`, `checkpoint`, `onnx`, `allocator` — are
+loaded on first use, e.g. `tinygrad_cnn.viz.draw_graph(...)`.
 """
 from __future__ import annotations
 
@@ -68,28 +67,24 @@ from .dtypes import (
     short,
     uint8,
 )
+from .explain import explain  # NumPy only; binds the function, not the submodule
 from .functions import *  # noqa: F403 (cat, stack, max, … : PyTorch's module-level functions)
 from .functions import __all__ as _function_names
 from .gradcheck import GradcheckError, gradcheck
 from .parallel import get_num_threads, set_num_threads
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .serialization import load, save
 from .tensor import Tensor
 
 __version__ = "0.1.0"
 
 # Application modules, imported on first attribute access (they may pull in graphviz, matplotlib,
 # tqdm, onnx, threadpoolctl inside their functions).
-_LAZY_MODULES = ("viz", "data", "models", "explain", "train", "cli", "checkpoint", "onnx",
+_LAZY_MODULES = ("viz", "data", "models", "train", "training", "cli", "checkpoint", "onnx",
                  "allocator", "atomic", "reference")
-_LAZY_FUNCTIONS = {"explain": "explain"}  # `from tinygrad_cnn import explain` is the function
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY_FUNCTIONS:
-        module = importlib.import_module(f".{name}", __name__)
-        value = getattr(module, _LAZY_FUNCTIONS[name])
-        globals()[name] = value  # wins over the submodule attribute the import just set
-        return value
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'tinygrad_cnn' has no attribute {name!r}")
@@ -101,11 +96,11 @@ def __dir__() -> list[str]:
 
 __all__ = ["Tensor", "Function", "Graph", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "autograd",
-           "is_grad_enabled", "backward", "topological_order", "gradcheck", "GradcheckError",
+           "is_grad_enabled", "backward", "explain", "topological_order", "gradcheck", "GradcheckError",
            "functional", "ops", "nn", "optim", "dtypes", "tensor", "as_tensor", "from_numpy",
            "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
            "rand", "randn", "rand_like", "randn_like", "randint", "randperm", "arange", "linspace",
-           "eye", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
+           "eye", "save", "load", "manual_seed", "seed", "initial_seed", "Generator", "default_generator",
            "get_num_threads", "set_num_threads", "get_default_dtype", "set_default_dtype",
            "float16", "float32", "float64", "half", "float", "double", "uint8", "int8", "int16",
            "short", "int32", "int", "int64", "long", "bool", *_function_names]

@@ -183,7 +183,7 @@ class Function:
         Tensor = _tensor_class()
         tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
         node = cls(tensors, attrs)
-        arrays = tuple(t.data for t in tensors)
+        arrays = tuple(np.asarray(t.data) for t in tensors)  # plain arrays, also for leaves
         node.check(*arrays, **attrs)
         data = np.asarray(node.forward(*arrays, **attrs))
         record = _grad_enabled and any(node.needs_input_grad) and data.dtype.kind == "f"

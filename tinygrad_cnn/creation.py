@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .arrays import as_leaf_array
 from .checks import ArgumentError, shape_args
 from .random import Generator, rng
 from .tensor import Tensor, as_array
@@ -28,7 +29,7 @@ def _check_device(op: str, device: Any) -> None:
 
 def _make(op: str, data: np.ndarray, requires_grad: bool, device: Any) -> Tensor:
     _check_device(op, device)
-    out = Tensor._wrap(data)
+    out = Tensor._wrap(as_leaf_array(data))  # a leaf: `.data` answers PyTorch's in-place names
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -51,7 +52,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing `array`'s memory (no copy), as PyTorch's from_numpy."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(array).__name__}")
-    return Tensor._wrap(array)
+    return Tensor._wrap(as_leaf_array(array))
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -138,7 +139,7 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.int64
-    return Tensor._wrap(rng(generator).permutation(n).astype(d))
+    return Tensor._wrap(as_leaf_array(rng(generator).permutation(n).astype(d)))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import ops, random
 from .ops import checks
-from .tensor import Tensor, where
+from .tensor import Tensor
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
            "avg_pool2d", "max_unpool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "subsample",
@@ -387,18 +387,20 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: b
 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, α(eˣ − 1) otherwise (composite: where, exp of min(x, 0) so nothing overflows)."""
+    """x for x > 0, α(eˣ − 1) otherwise, as relu(x) + α(exp(min(x, 0)) − 1) (composite: no
+    comparison, so the formula is one graph for every input, and exp never overflows)."""
     x = _tensor(input)
-    return where(x > 0, x, (x.clamp(max=0.0).exp() - 1.0) * alpha)
+    return x.relu() + (x.clamp(max=0.0).exp() - 1.0) * alpha
 
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """(1/β) log(1 + e^(βx)), and x itself where βx > threshold (composite, stable form
-    max(z, 0) + log(1 + e^(−|z|)) with z = βx)."""
+    """(1/β) log(1 + e^(βx)) in the stable form (max(z, 0) + log(1 + e^(−|z|)))/β, z = βx, with
+    max(z, 0) written (z + |z|)/2 so that the VJP at 0 is σ(0) = ½ (composite). Where
+    βx > threshold PyTorch returns x itself; this form differs from x there by less than
+    e^(−threshold)/β, below float32 rounding, so no comparison enters the graph."""
     x = _tensor(input)
     z = x * beta
-    smooth = (z.clamp(min=0.0) + ((-z.abs()).exp() + 1.0).log()) / beta
-    return where(z > threshold, x, smooth)
+    return ((z + z.abs()) * 0.5 + ((-z.abs()).exp() + 1.0).log()) / beta
 
 
 def logsigmoid(input: Any) -> Tensor:

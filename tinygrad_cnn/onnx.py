@@ -453,9 +453,11 @@ class _Builder:
                                 "the recorded graph (a comparison, argmax, a mask drawn at random), so "
                                 "the ONNX graph could not recompute it for another input")
             if any(a.shape != b.shape for a, b in pairs):
-                raise self.fail(f"its attribute '{key}' is an array whose shape follows the batch "
-                                "size; an ONNX graph holds it as a constant of one shape; pass "
-                                "dynamic_batch=False")
+                raise self.fail(f"its attribute '{key}' holds one value per sample (its shape follows "
+                                "the batch size): most likely computed from the input outside the "
+                                "recorded graph (a comparison such as x > 0 is not recorded), which an "
+                                "ONNX graph cannot recompute; if it depends on the batch size only, "
+                                "pass dynamic_batch=False")
 
     def add(self, op_type: str, inputs: Sequence[str], out: Tensor | None = None, **attrs: Any) -> str:
         """Append one ONNX node; returns its output name (`out`'s graph output name if it is one)."""

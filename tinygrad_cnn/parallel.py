@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 ENV_VARIABLE = "TINYGRAD_CNN_NUM_THREADS"
-CHUNK_BYTES = 1 << 21     # a chunk's working set: about 2 MiB, the size of the L2 cache here
+CHUNK_BYTES = 1 << 22     # a chunk's working set, about 4 MiB: the fastest of 0.5–8 MiB measured
 
 
 def _default_threads() -> int:

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from . import autograd, dtypes, ops
+from .arrays import as_leaf_array
 from .checks import (
     ArgumentError,
     DimensionError,
@@ -84,7 +85,7 @@ class Tensor:
     __hash__ = object.__hash__  # == is elementwise; a tensor hashes by identity, as in PyTorch
 
     def __init__(self, data: Any, requires_grad: _bool = False, dtype: Any = None):
-        self.data: np.ndarray = as_array(data, dtype)
+        self._data: np.ndarray = as_leaf_array(as_array(data, dtype))
         self._grad: np.ndarray | None = None
         self.grad_fn: autograd.Function | None = None
         self.name: str | None = None  # shown in graphs; nn.Module names its parameters
@@ -100,7 +101,7 @@ class Tensor:
               grad_fn: autograd.Function | None = None) -> Tensor:
         """An op's output: wraps the array without copying."""
         t = cls.__new__(cls)
-        t.data, t._grad, t.grad_fn, t.name = data, None, grad_fn, None
+        t._data, t._grad, t.grad_fn, t.name = data, None, grad_fn, None
         t.hooks, t.retains_grad, t.requires_grad, t._version = {}, False, requires_grad, 0
         return t
 
@@ -116,6 +117,15 @@ class Tensor:
 
     # -- properties -----------------------------------------------------------------------------
     @property
+    def data(self) -> np.ndarray:
+        """The values, a NumPy array; a leaf's also answers PyTorch's in-place names (`arrays.Array`)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = as_leaf_array(np.asarray(value.data if isinstance(value, Tensor) else value))
+
+    @property
     def grad(self) -> np.ndarray | None:
         """∂E/∂(this tensor) after backward (a NumPy array), or None."""
         return self._grad
@@ -127,6 +137,7 @@ class Tensor:
             if value.shape != self.data.shape:
                 raise ShapeError(f"grad: assigned a gradient of shape {shape_str(value.shape)} "
                                  f"to a tensor of shape {shape_str(self.shape)}; expected equal shapes")
+            value = as_leaf_array(value)
         self._grad = value
 
     @property

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import buffers
 from ..autograd import Function, is_grad_enabled
-from ..parallel import map_chunks, samples_per_chunk
+from ..parallel import chunk_bounds, map_chunks, samples_per_chunk
 from .windows import crop2d, pad2d, scatter_taps, windows
 
 KEEP_COLUMNS = 16   # keep a conv's im2col columns for backward while at most 16× its input
@@ -145,7 +145,8 @@ class Conv2d(Function):
                 dw = correlate_weight(grad[a:b], c, g, weight.shape)
             return dw, sum_maps(grad[a:b]) if need_db else None
 
-        parts = map_chunks(chunk, n, samples_per_chunk(2 * columns_bytes(xp, weight, g, grad.shape[2:])))
+        per_sample = columns_bytes(xp, weight, g, grad.shape[2:]) * (4 if need_dx else 2)  # + Z
+        parts = map_chunks(chunk, n, samples_per_chunk(per_sample))
         dw = sum_in_order([part[0] for part in parts]) if need_dw else None
         if len(self.inputs) == 3:
             return dx, dw, sum_in_order([part[1] for part in parts]) if need_db else None
@@ -155,7 +156,8 @@ class Conv2d(Function):
 def chunk_columns(xp: np.ndarray, weight: np.ndarray, groups: int, size, samples: int) -> np.ndarray:
     """Room for the im2col columns of `samples` samples, in a reused block sized for the largest
     chunk (so every chunk of every step reuses the same few blocks)."""
-    most = min(len(xp), samples_per_chunk(2 * columns_bytes(xp, weight, groups, size)))
+    first, last = chunk_bounds(len(xp), samples_per_chunk(2 * columns_bytes(xp, weight, groups, size)))[0]
+    most = last - first                                   # the first chunk is the largest
     block = buffers.empty((weight[0].size * groups, most, size[0] * size[1]), np.result_type(xp, weight))
     return block[:, :samples]
 
