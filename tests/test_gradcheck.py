@@ -455,6 +455,7 @@ def strides_order(a):
 @pytest.mark.parametrize("layout", ["c", "transposed", "strided", "strided-transposed"])
 def test_the_op_sees_the_input_layout_in_float64_and_not_the_callers_memory(rng, layout):
     base = rng.standard_normal((6, 10)).astype(np.float32)
+    base_copy = base.copy()
     data = {"c": base, "transposed": base.T, "strided": base[:, ::2],
             "strided-transposed": base[:, ::2].T}[layout]
     x = Tensor(np.zeros(1), requires_grad=True)
@@ -468,7 +469,11 @@ def test_the_op_sees_the_input_layout_in_float64_and_not_the_callers_memory(rng,
     assert strides_order(seen) == strides_order(data)
     np.testing.assert_array_equal(seen, data.astype(np.float64))
     assert not any(np.shares_memory(a, data) for a in SEEN)
-    assert x.data is data and x.grad is None
+    assert np.shares_memory(x.data, data) and x.data.strides == data.strides   # still the caller's
+    views = {"c": base_copy, "transposed": base_copy.T, "strided": base_copy[:, ::2],
+             "strided-transposed": base_copy[:, ::2].T}
+    np.testing.assert_array_equal(x.data, views[layout])                       # and unchanged
+    assert x.grad is None
 
 
 def test_the_largest_difference_is_looked_for_among_failing_elements_only():
