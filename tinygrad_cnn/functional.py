@@ -15,7 +15,7 @@ import numpy as np
 
 from . import ops, random
 from .ops import checks
-from .tensor import Tensor
+from .tensor import Tensor, where
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
            "avg_pool2d", "max_unpool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "subsample",
@@ -394,13 +394,21 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """(1/β) log(1 + e^(βx)) in the stable form (max(z, 0) + log(1 + e^(−|z|)))/β, z = βx, with
-    max(z, 0) written (z + |z|)/2 so that the VJP at 0 is σ(0) = ½ (composite). Where
-    βx > threshold PyTorch returns x itself; this form differs from x there by less than
-    e^(−threshold)/β, below float32 rounding, so no comparison enters the graph."""
+    """(1/β) log(1 + e^(βx)), and x itself where βx > threshold, as PyTorch (composite).
+
+    The smooth part is the stable (max(z, 0) + log(1 + e^(−|z|)))/β, z = βx, with max(z, 0)
+    written (z + |z|)/2 so that the VJP at 0 is σ(0) = ½. Past a threshold of 17 or more the
+    smooth part differs from x by less than e^(−17)/β, below float32 rounding, so the switch
+    to x is left out and no comparison enters the graph (one formula for every input, which
+    an ONNX export needs); a smaller threshold switches with `where`, exactly as PyTorch.
+    """
     x = _tensor(input)
     z = x * beta
-    return ((z + z.abs()) * 0.5 + ((-z.abs()).exp() + 1.0).log()) / beta
+    smooth = ((z + z.abs()) * 0.5 + ((-z.abs()).exp() + 1.0).log()) / beta
+    return smooth if threshold >= _SOFTPLUS_EXACT_THRESHOLD else where(z > threshold, x, smooth)
+
+
+_SOFTPLUS_EXACT_THRESHOLD = 17.0
 
 
 def logsigmoid(input: Any) -> Tensor:

@@ -86,7 +86,8 @@ def _output_tensors(out: Any, what: str) -> list[Tensor]:
     items = list(out) if isinstance(out, (tuple, list)) else [out]
     for i, item in enumerate(items):
         if not isinstance(item, Tensor):
-            raise TypeError(f"export: {what} returned a {type(item).__name__}"
+            kind = "ndarray" if isinstance(item, np.ndarray) else type(item).__name__
+            raise TypeError(f"export: {what} returned a {kind}"
                             f"{f' at position {i}' if len(items) > 1 else ''}; expected a Tensor "
                             "or a tuple of Tensors (export the model's output, not a Python value)")
     return items
