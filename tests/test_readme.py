@@ -6,11 +6,14 @@ that does not use the package: NumPy for the forward pass, finite differences fo
 """
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import need
 
 import tinygrad_cnn
 from tinygrad_cnn import Tensor
@@ -21,11 +24,20 @@ _RUNS: dict[int, tuple[dict, str]] = {}
 
 
 def run_block(index: int, capsys) -> tuple[dict, str]:
-    """Run README block `index` once per session; its namespace and what it printed."""
+    """Run README block `index` once per session, in a temporary folder (files it writes stay out
+    of the repository); its namespace and what it printed."""
     if index not in _RUNS:
+        if "import onnxruntime" in BLOCKS[index]:
+            need("onnxruntime")
         capsys.readouterr()
         namespace: dict = {"__name__": f"readme_block_{index}"}
-        exec(compile(BLOCKS[index], f"README.md python block {index}", "exec"), namespace)
+        cwd = os.getcwd()
+        with tempfile.TemporaryDirectory() as folder:
+            os.chdir(folder)
+            try:
+                exec(compile(BLOCKS[index], f"README.md python block {index}", "exec"), namespace)
+            finally:
+                os.chdir(cwd)
         _RUNS[index] = (namespace, capsys.readouterr().out)
     return _RUNS[index]
 
