@@ -23,7 +23,7 @@ __all__ = ["cat", "concat", "concatenate", "stack", "flatten", "max", "min", "am
            "unsqueeze", "flip", "split", "chunk", "clone", "numel", "is_tensor", "eq", "ne", "lt",
            "le", "gt", "ge", "equal", "allclose", "result_type", "promote_types", "can_cast",
            "is_floating_point", "square", "sign", "all", "any", "isnan", "isfinite", "masked_fill",
-           "gather"]
+           "gather", "sin", "cos", "cumsum"]
 
 
 def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
@@ -84,6 +84,9 @@ std = _method("std")
 prod = _method("prod")
 logsumexp = _method("logsumexp")
 exp = _method("exp")
+sin = _method("sin")
+cos = _method("cos")
+cumsum = _method("cumsum")
 log = _method("log")
 sqrt = _method("sqrt")
 abs = _method("abs")  # noqa: A001

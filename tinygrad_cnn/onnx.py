@@ -678,6 +678,12 @@ class _Builder:
     def op_log(self, node: Function, out: Tensor) -> None:
         self.elementwise("Log", node, out)
 
+    def op_sin(self, node: Function, out: Tensor) -> None:
+        self.elementwise("Sin", node, out)
+
+    def op_cos(self, node: Function, out: Tensor) -> None:
+        self.elementwise("Cos", node, out)
+
     def op_sqrt(self, node: Function, out: Tensor) -> None:
         self.elementwise("Sqrt", node, out)
 
@@ -951,7 +957,8 @@ ONNX_OPS = {
     "adaptive_max_pool2d": "GlobalMaxPool / MaxPool", "linear": "Gemm (transB=1)",
     "matmul": "MatMul", "add": "Add", "sub": "Sub", "mul": "Mul", "div": "Div", "pow": "Pow",
     "maximum": "Max", "minimum": "Min", "remainder": "Div, Floor, Mul, Sub", "neg": "Neg",
-    "exp": "Exp", "log": "Log", "sqrt": "Sqrt", "abs": "Abs", "clamp": "Clip", "cast": "Cast",
+    "exp": "Exp", "log": "Log", "sin": "Sin", "cos": "Cos", "sqrt": "Sqrt", "abs": "Abs",
+    "clamp": "Clip", "cast": "Cast",
     "where": "Where", "relu": "Relu", "leaky_relu": "LeakyRelu", "sigmoid": "Sigmoid",
     "tanh": "Tanh", "softmax": "Softmax", "log_softmax": "LogSoftmax",
     "batch_norm": "BatchNormalization (running statistics)", "sum": "ReduceSum",

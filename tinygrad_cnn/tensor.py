@@ -575,6 +575,38 @@ class Tensor:
     def exp(self) -> Tensor:
         return ops.Exp.apply(self._floating())
 
+    def sin(self) -> Tensor:
+        return ops.Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        return ops.Cos.apply(self._floating())
+
+    def cumsum(self, dim: _int, dtype: Any = None) -> Tensor:
+        """Running sums along `dim` (integer and bool tensors sum as int64, as PyTorch)."""
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in "biu":
+            x = x.to(np.int64)
+        d = normalize_dim("cumsum", dim, builtins.max(x.ndim, 1))
+        return ops.Cumsum.apply(x, dim=d) if x.ndim else ops.Cumsum.apply(x.reshape(1), dim=0).reshape(())
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Tile the tensor `sizes[d]` times along each dim (PyTorch's repeat; composite: reshape,
+        expand, reshape, so δx sums δ over the copies)."""
+        reps = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        if len(reps) < self.ndim:
+            raise ArgumentError(f"repeat: {len(reps)} repeat counts for a tensor with {self.ndim} "
+                                "dims; expected at least one per dim")
+        shape = (1,) * (len(reps) - self.ndim) + self.shape
+        interleaved = self.reshape(*(v for n in shape for v in (1, n)))
+        tiled = interleaved.expand(*(v for r, n in zip(reps, shape) for v in (r, n)))
+        return tiled.reshape(*(r * n for r, n in zip(reps, shape)))
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002 (PyTorch's name)
+        return self.clamp(max=max)
+
     def log(self) -> Tensor:
         return ops.Log.apply(self._floating())
 

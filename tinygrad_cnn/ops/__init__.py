@@ -11,6 +11,7 @@ from .elementwise import (
     Add,
     Cast,
     Clamp,
+    Cos,
     Div,
     Exp,
     Log,
@@ -20,6 +21,7 @@ from .elementwise import (
     Neg,
     Pow,
     Remainder,
+    Sin,
     Sqrt,
     Sub,
     Where,
@@ -39,15 +41,15 @@ from .matmul import Linear, MatMul
 from .norm import BatchNorm
 from .pad import ConstantPad, IndexPad
 from .pool import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d, Subsample
-from .reduce import Amax, Amin, Mean, Sum
+from .reduce import Amax, Amin, Cumsum, Mean, Sum
 from .shape import Cat, Clone, Expand, Flip, GetItem, Permute, Reshape, TakeAlongDim
 
 ALL_OPS = (
     # elementwise (core-tensor)
     Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sqrt, Abs, Maximum, Minimum, Clamp, Where,
-    Remainder, Cast,
+    Remainder, Cast, Sin, Cos,
     # reductions
-    Sum, Mean, Amax, Amin,
+    Sum, Mean, Amax, Amin, Cumsum,
     # shape
     Reshape, Permute, Expand, Flip, GetItem, Cat, TakeAlongDim, Clone,
     # matrix products

@@ -188,6 +188,32 @@ class Neg(Function):
         return -grad
 
 
+class Sin(Function):
+    op = "sin"
+
+    def forward(self, a):
+        self.save_for_backward(a)
+        return np.sin(a)
+
+    def backward(self, grad):
+        """δa = δ ∘ cos(a)"""
+        (a,) = self.saved_tensors
+        return grad * np.cos(a)
+
+
+class Cos(Function):
+    op = "cos"
+
+    def forward(self, a):
+        self.save_for_backward(a)
+        return np.cos(a)
+
+    def backward(self, grad):
+        """δa = −δ ∘ sin(a)"""
+        (a,) = self.saved_tensors
+        return -grad * np.sin(a)
+
+
 class Exp(Function):
     op = "exp"
 

@@ -74,3 +74,15 @@ class Amin(Amax):
         """δx = δ / m at each of the m positions that attain the minimum, 0 elsewhere
         (tied minima share δ evenly, as in PyTorch's amin)"""
         return super().backward(grad)
+
+
+class Cumsum(Function):
+    op = "cumsum"
+
+    def forward(self, x, dim=0):
+        return np.cumsum(x, axis=dim)
+
+    def backward(self, grad):
+        """δx[i] = Σ_{j ≥ i} δ[j] along the summed dim (a cumulative sum from the end)"""
+        dim = self.attrs["dim"]
+        return np.flip(np.cumsum(np.flip(grad, dim), axis=dim), dim)
