@@ -171,3 +171,17 @@ def rng():
 def leaf(rng, *shape, scale=1.0):
     """A float64 leaf tensor of standard normal values that requires grad."""
     return Tensor(rng.standard_normal(shape) * scale, requires_grad=True)
+
+
+def run_cli(capsys, *argv):
+    """(exit code, stdout, stderr) of `tinygrad-cnn argv`, SystemExit (argparse) included; a
+    traceback in either stream fails the test."""
+    from tinygrad_cnn.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err

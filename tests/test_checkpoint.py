@@ -9,7 +9,7 @@ from tinygrad_cnn import Tensor, checkpoint
 from tinygrad_cnn.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from tinygrad_cnn.models import LeNet5, build_model
 from tinygrad_cnn.optim import SGD, Adam
-from tinygrad_cnn.train import TrainConfig, fit
+from tinygrad_cnn.training import TrainConfig, fit
 
 
 def trained_a_little(model, optimizer, steps=2):

@@ -11,7 +11,7 @@ import pytest
 from conftest import available, require_all
 
 from tinygrad_cnn.cli import main
-from tinygrad_cnn.train import TrainConfig, confusion_matrix, format_confusion
+from tinygrad_cnn.training import TrainConfig, confusion_matrix, format_confusion
 
 PNG = b"\x89PNG\r\n\x1a\n"
 QUICK = ["--epochs", "1", "--limit", "512"]
@@ -107,7 +107,7 @@ def test_evaluate_prints_accuracy_and_confusion_matrix(run, capsys):
         saved = json.loads((run_dir / "metrics.json").read_text())["epochs"][-1]
         assert accuracy == pytest.approx(saved["heldout_accuracy"], abs=1e-4)
     # the held-out labels' class counts are the row sums
-    from tinygrad_cnn.train import load_data
+    from tinygrad_cnn.training import load_data
     counts = np.bincount(load_data().test_labels, minlength=10)
     np.testing.assert_array_equal(matrix.sum(axis=1), counts)
 

@@ -3,10 +3,9 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import need, requires
+from conftest import need, requires, run_cli
 
 from tinygrad_cnn.checkpoint import load_checkpoint, save_checkpoint
-from tinygrad_cnn.cli import main
 from tinygrad_cnn.data import load_embedded_mnist, normalize
 from tinygrad_cnn.models import LeNet5
 
@@ -18,15 +17,6 @@ def checkpoint(tmp_path_factory):
     return save_checkpoint(folder / "last.npz", model, "lenet5", None, 1,
                            meta=dict(config=dict(model="lenet5"), normalization=[0.13, 0.31]))
 
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @requires("onnxruntime")

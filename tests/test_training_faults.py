@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from tinygrad_cnn.atomic import is_temp_file
 from tinygrad_cnn.checkpoint import load_checkpoint, save_checkpoint
@@ -34,16 +35,6 @@ def no_step_pictures(monkeypatch):
 def temp_files(folder):
     return [p.name for p in Path(folder).rglob("*") if is_temp_file(p)]
 
-
-def run_cli(capsys, *argv):
-    """(exit code, stdout, stderr) of main(argv), SystemExit (argparse) included."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

@@ -80,7 +80,7 @@ __version__ = "0.1.0"
 
 # Application modules, imported on first attribute access (they may pull in graphviz, matplotlib,
 # tqdm, onnx, threadpoolctl inside their functions).
-_LAZY_MODULES = ("viz", "data", "models", "train", "training", "cli", "checkpoint", "onnx",
+_LAZY_MODULES = ("viz", "data", "models", "training", "cli", "checkpoint", "onnx",
                  "allocator", "atomic", "reference")
 
 

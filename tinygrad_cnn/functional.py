@@ -393,6 +393,9 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return x.relu() + (x.clamp(max=0.0).exp() - 1.0) * alpha
 
 
+_SOFTPLUS_EXACT_THRESHOLD = 17.0  # e^(−17) is below float32 rounding of x
+
+
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """(1/β) log(1 + e^(βx)), and x itself where βx > threshold, as PyTorch (composite).
 
@@ -406,9 +409,6 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     z = x * beta
     smooth = ((z + z.abs()) * 0.5 + ((-z.abs()).exp() + 1.0).log()) / beta
     return smooth if threshold >= _SOFTPLUS_EXACT_THRESHOLD else where(z > threshold, x, smooth)
-
-
-_SOFTPLUS_EXACT_THRESHOLD = 17.0
 
 
 def logsigmoid(input: Any) -> Tensor:
