@@ -21,10 +21,25 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from hypothesis import Phase, settings
 
 from tinygrad_cnn import Tensor
 
 REQUIRE_ALL_VAR = "TINYGRAD_CNN_REQUIRE_ALL"
+
+# Under `make mutate` mutmut sets MUTANT_UNDER_TEST and runs the covering tests once per mutant: the
+# property tests then draw at most 15 examples each and report the first failure without shrinking it
+# (a mutant only needs one failing example; shrinking can take minutes).
+MUTATING = "MUTANT_UNDER_TEST" in os.environ
+if MUTATING:
+    settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None)
+    settings.load_profile("mutation")
+
+
+def examples(n: int) -> int:
+    """`max_examples` for a property test: n, or at most 15 under mutation testing."""
+    return min(n, 15) if MUTATING else n
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 IDX_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
              "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")

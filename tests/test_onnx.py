@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import requires
+from conftest import examples, requires
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -308,7 +308,7 @@ def test_other_opsets(opset):
 
 
 @ONNX
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(groups=st.integers(1, 3), in_per_group=st.integers(1, 2), out_per_group=st.integers(1, 2),
        kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
        stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
@@ -327,7 +327,7 @@ def test_conv2d_geometry_property(groups, in_per_group, out_per_group, kernel, s
 
 
 @ONNX
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(kind=st.sampled_from(["max", "avg", "avg-exclude-pad"]),
        kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
        stride=st.tuples(st.integers(1, 3), st.integers(1, 3)), data=st.data(),

@@ -25,8 +25,10 @@ RTOL, ATOL = 1e-5, 1e-6
 
 
 @pytest.fixture
-def threads():
-    """Set the thread count inside a test; restores the previous count afterwards."""
+def threads(monkeypatch):
+    """Set the thread count inside a test; restores the previous count afterwards. The pool
+    stays on whatever the machine's load (the back-off has tests of its own, below)."""
+    monkeypatch.setattr(parallel, "ADAPTIVE", False)
     before = parallel.get_num_threads()
     yield parallel.set_num_threads
     parallel.set_num_threads(before)
@@ -159,3 +161,71 @@ def test_bad_environment_variable_is_a_clear_error():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "TINYGRAD_CNN_NUM_THREADS='two': expected a positive integer" in done.stderr
+
+
+# -- backing off while the machine is busy -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, running", [("0.52 0.58 0.59 3/467 12345\n", 3), ("1.0 1.0 1.0 12/80 9", 12),
+                                           ("0.52 0.58 0.59", None), ("a b c x/1 2", None), ("", None)])
+def test_running_threads_reads_the_fourth_field_of_loadavg(text, running):
+    assert parallel.running_threads(text) == running
+
+
+@pytest.mark.parametrize("wanted, cores, others, expected", [
+    (2, 2, 0.0, 2), (2, 2, 0.5, 2), (2, 2, 0.6, 1), (2, 2, 1.0, 1), (2, 2, 3.0, 1),
+    (4, 8, 4.0, 4), (4, 8, 4.6, 1), (1, 2, 5.0, 1), (8, 8, 0.0, 8)])
+def test_threads_to_use_keeps_the_pool_only_while_each_thread_has_a_core(wanted, cores, others, expected):
+    assert parallel.threads_to_use(wanted, cores, others) == expected
+
+
+def _names_on_a_machine_running(tmp_path, monkeypatch, running: int) -> list[str]:
+    """Thread names of 8 chunks, with /proc/loadavg saying `running` threads are ready to run
+    (one of them the caller) and a 2-core machine."""
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text(f"1.00 1.00 1.00 {running}/300 4242\n")
+    monkeypatch.setattr(parallel, "LOADAVG", str(loadavg))
+    monkeypatch.setattr(parallel, "_cores", 2)
+    monkeypatch.setattr(parallel, "_load", {"checked": -1.0, "others": 0.0, "threads": 0})
+    monkeypatch.setattr(parallel, "CHECK_SECONDS", 0.0)
+    both = threading.Barrier(2, timeout=0.5)
+
+    def chunk(a, b):
+        try:
+            both.wait()          # two chunks meet when two threads run them
+        except threading.BrokenBarrierError:
+            pass
+        return threading.current_thread().name
+
+    for _ in range(3):           # the load is smoothed over looks: let it settle
+        names = parallel.map_chunks(chunk, 8, 1)
+    return names
+
+
+def test_a_busy_machine_runs_the_chunks_in_the_caller(tmp_path, monkeypatch):
+    parallel.set_num_threads(2)
+    try:
+        names = _names_on_a_machine_running(tmp_path, monkeypatch, running=4)   # 3 others
+    finally:
+        parallel.set_num_threads(parallel._default_threads())
+    assert names == [threading.current_thread().name] * 8
+
+
+def test_an_idle_machine_runs_the_chunks_on_the_pool(tmp_path, monkeypatch):
+    parallel.set_num_threads(2)
+    try:
+        names = _names_on_a_machine_running(tmp_path, monkeypatch, running=1)   # the caller only
+    finally:
+        parallel.set_num_threads(parallel._default_threads())
+    assert any(name.startswith("tinygrad_cnn") for name in names)
+    assert threading.current_thread().name in names
+
+
+def test_an_unreadable_loadavg_keeps_the_threads_asked_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "LOADAVG", str(tmp_path / "missing"))
+    monkeypatch.setattr(parallel, "_load", {"checked": -1.0, "others": 5.0, "threads": 0})
+    parallel.set_num_threads(2)
+    try:
+        assert parallel._threads_now() == 2
+    finally:
+        parallel.set_num_threads(parallel._default_threads())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import need
+from conftest import examples, need
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
@@ -13,7 +13,7 @@ import tinygrad_cnn as tc
 from tinygrad_cnn import gradcheck
 
 torch = need("torch", allow_module_level=True)
-SETTINGS = settings(max_examples=40, deadline=None, database=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None, database=None)
 shapes = array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=4)
 
 

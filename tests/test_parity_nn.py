@@ -3,6 +3,7 @@ ops: random shapes, strides, paddings, dilations, groups and keywords; forward v
 gradient of every input, in float64 (tolerance 1e-8 unless stated)."""
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ torch = pytest.importorskip("torch", reason="PyTorch is not installed: parity te
 TF = torch.nn.functional
 TOL = dict(rtol=1e-8, atol=1e-8)
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def compare(ours, theirs, *arrays, grad=None, tol=TOL):

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 import pytest
-from conftest import need
+from conftest import examples, need
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
@@ -20,7 +20,7 @@ import tinygrad_cnn as tc
 torch = need("torch", allow_module_level=True)
 pytestmark = pytest.mark.filterwarnings("ignore:The use of `x.T` on tensors:UserWarning")
 
-SETTINGS = settings(max_examples=40, deadline=None, database=None,
+SETTINGS = settings(max_examples=examples(40), deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TOL = dict(rtol=1e-7, atol=1e-9, equal_nan=True)
 TORCH_DTYPES = {np.dtype(np.float16): torch.float16, np.dtype(np.float32): torch.float32,

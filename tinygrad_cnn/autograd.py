@@ -22,11 +22,21 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 _grad_enabled = True
+_module_path: str | None = None   # the innermost named Module running its forward (for drawings)
 
 
 def is_grad_enabled() -> bool:
     """True unless inside a `no_grad()` block."""
     return _grad_enabled
+
+
+def enter_module(path: str | None) -> str | None:
+    """Record the nodes made from now on as made inside the module at `path` (`Module.__call__`
+    calls this around its forward, so drawings can box a layer's ops); returns the previous
+    path, to pass back when the forward returns."""
+    global _module_path
+    previous, _module_path = _module_path, path
+    return previous
 
 
 class _GradMode:
@@ -129,12 +139,13 @@ class Function:
     def __init__(self, inputs: tuple[Tensor, ...], attrs: dict[str, Any]):
         self.inputs = inputs
         self.attrs = attrs
-        self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+        self.needs_input_grad = tuple([t.requires_grad for t in inputs])
         self.output_shape: tuple[int, ...] = ()
         self.output_dtype: np.dtype | None = None
         self.grad_norm: float | None = None
         self.released = False
         self.versions: tuple[int, ...] = ()
+        self.module: str | None = None   # path of the Module whose forward made it (`c1`, `s2`)
         self._saved: tuple = ()
 
     # -- the op itself: subclasses override these two -------------------------------------------
@@ -181,9 +192,9 @@ class Function:
         as comparisons or argmax, carry no gradient).
         """
         Tensor = _tensor_class()
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        tensors = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
         node = cls(tensors, attrs)
-        arrays = tuple(np.asarray(t.data) for t in tensors)  # plain arrays, also for leaves
+        arrays = tuple([np.asarray(t._data) for t in tensors])  # plain arrays, also for leaves
         node.check(*arrays, **attrs)
         data = np.asarray(node.forward(*arrays, **attrs))
         record = _grad_enabled and any(node.needs_input_grad) and data.dtype.kind == "f"
@@ -191,6 +202,7 @@ class Function:
         node.output_shape, node.output_dtype = data.shape, data.dtype
         if record:
             node.versions = tuple([t._version for t in tensors])
+            node.module = _module_path
         else:
             node.release()
         return out
@@ -295,8 +307,11 @@ def topological_order(root: Tensor) -> list[Tensor]:
             continue
         visited.add(id(tensor))
         stack.append((tensor, True))
-        if tensor.grad_fn is not None:
-            stack.extend((t, False) for t in reversed(tensor.grad_fn.inputs) if id(t) not in visited)
+        node = tensor.grad_fn
+        if node is not None:
+            for t in reversed(node.inputs):
+                if id(t) not in visited:
+                    stack.append((t, False))
     return order
 
 

@@ -19,11 +19,20 @@ order with 1 thread or 8.
 
 One switch turns it off: `set_num_threads(1)` (or TINYGRAD_CNN_NUM_THREADS=1 in the
 environment) runs every chunk in the calling thread, one after the other.
+
+Busy machine: a second thread only pays while it has a core of its own. When other work keeps
+the cores busy (another training, a build), the workers would wait for the CPU and the caller
+for them at the end of every op. So, where the system tells (Linux: /proc/loadavg's count of
+threads running or ready to run, read at most every CHECK_SECONDS), the pool is used only while
+the threads of other processes leave a core for each of ours (`threads_to_use`); otherwise the
+chunks run in the caller. Same chunks, same order: the numbers do not change. ADAPTIVE = False
+keeps the pool on whatever the load.
 """
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -31,6 +40,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 ENV_VARIABLE = "TINYGRAD_CNN_NUM_THREADS"
 CHUNK_BYTES = 1 << 22     # a chunk's working set, about 4 MiB: the fastest of 0.5–8 MiB measured
+CHECK_SECONDS = 0.25      # how often the machine's load is looked at
+ADAPTIVE = True           # back off to one thread while other processes keep the cores busy
+LOADAVG = "/proc/loadavg"
 
 
 def _default_threads() -> int:
@@ -40,6 +52,11 @@ def _default_threads() -> int:
         if not value.isdigit() or int(value) < 1:
             raise ValueError(f"{ENV_VARIABLE}={value!r}: expected a positive integer")
         return int(value)
+    return _usable_cores()
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, cores or 1)
 
@@ -49,6 +66,8 @@ _pool: ThreadPoolExecutor | None = None   # created on first parallel use
 _pool_size = 0
 _blas_limit: Any = None                    # threadpoolctl's limit on BLAS, kept while in force
 _in_worker = threading.local()             # .active is True while a thread runs chunks
+_cores = _usable_cores()
+_load: dict[str, float] = {"checked": -1.0, "others": 0.0, "threads": 0}   # the last look at the machine
 
 
 def get_num_threads() -> int:
@@ -79,6 +98,39 @@ def _limit_blas() -> None:
 
 def _mark_worker() -> None:
     _in_worker.active = True
+
+
+def running_threads(loadavg: str) -> int | None:
+    """Threads running or ready to run, machine-wide: the 4th field of /proc/loadavg
+    ("0.52 0.58 0.59 3/467 12345" → 3); None if the text is not in that form."""
+    fields = loadavg.split()
+    running = fields[3].split("/")[0] if len(fields) > 3 else ""
+    return int(running) if running.isdigit() else None
+
+
+def threads_to_use(wanted: int, cores: int, others: float) -> int:
+    """How many threads to run chunks on: `wanted`, unless the threads of other processes
+    (`others`, ready to run) leave fewer free cores than that; then 1 (the caller alone)."""
+    return wanted if others + wanted <= cores + 0.5 else 1
+
+
+def _threads_now() -> int:
+    """get_num_threads(), or 1 while the machine is busy (looked at every CHECK_SECONDS)."""
+    if not ADAPTIVE:
+        return _num_threads
+    now = time.monotonic()
+    if now - _load["checked"] >= CHECK_SECONDS:
+        try:
+            with open(LOADAVG) as f:
+                running = running_threads(f.read())
+        except OSError:
+            running = None
+        if running is None:                 # not Linux: no way to tell, use what was asked for
+            _load.update(checked=now, threads=_num_threads)
+        else:                               # minus the caller, running right now; smoothed
+            _load["others"] = 0.5 * _load["others"] + 0.5 * max(0, running - 1)
+            _load.update(checked=now, threads=threads_to_use(_num_threads, _cores, _load["others"]))
+    return min(int(_load["threads"]) or _num_threads, _num_threads)
 
 
 def chunk_bounds(n: int, most: int) -> list[tuple[int, int]]:
@@ -114,7 +166,7 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
     if _num_threads > 1:
         _limit_blas()          # also when this op runs serially: its BLAS calls must not spin
     bounds = chunk_bounds(n, most)
-    threads = min(_num_threads, len(bounds))
+    threads = min(_threads_now(), len(bounds)) if len(bounds) > 1 else 1
     if threads <= 1 or getattr(_in_worker, "active", False):     # serial (also when nested)
         return [fn(start, stop) for start, stop in bounds]
     if _pool is None or _pool_size != _num_threads - 1:
@@ -124,8 +176,11 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
         _pool_size = _num_threads - 1
         _pool = ThreadPoolExecutor(_pool_size, "tinygrad_cnn", initializer=_mark_worker)
     results: list[Any] = [None] * len(bounds)
+    errors: list[BaseException] = []
     todo = iter(enumerate(bounds))
     take = threading.Lock()
+    left = [len(bounds)]           # chunks not yet finished
+    finished = threading.Event()
 
     def work() -> None:
         while True:
@@ -134,14 +189,25 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
             if item is None:
                 return
             i, (start, stop) = item
-            results[i] = fn(start, stop)
+            try:
+                results[i] = fn(start, stop)
+            except BaseException as error:       # raised again in the caller, below
+                errors.append(error)
+            with take:
+                left[0] -= 1
+                if left[0] == 0:
+                    finished.set()
 
-    helpers = [_pool.submit(work) for _ in range(threads - 1)]
+    for _ in range(threads - 1):
+        _pool.submit(work)
     _in_worker.active = True
     try:
         work()
     finally:
         _in_worker.active = False
-        for helper in helpers:
-            helper.result()
+    # Wait for the chunks, not for the workers: a worker the OS has not run yet (the cores busy
+    # with other processes) finds nothing left when it wakes, and nobody waits for it.
+    finished.wait()
+    if errors:
+        raise errors[0]
     return results

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import enter_module
 from ..tensor import Tensor
 
 
@@ -266,27 +267,15 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        out = self.forward(*args, **kwargs)
-        if self.path:
-            self._tag_nodes(out, (*args, *kwargs.values()))
-        return out
-
-    def _tag_nodes(self, out: Any, inputs: tuple) -> None:
-        """Set `node.module` = this module's path on the graph nodes this call recorded (from the
-        outputs back to the inputs; nodes a submodule already tagged keep its path), so drawings
-        can box a layer's ops together."""
-        stop = {id(t) for t in inputs if isinstance(t, Tensor)}
-        stack = [t for t in (out if isinstance(out, (tuple, list)) else (out,)) if isinstance(t, Tensor)]
-        seen: set[int] = set()
-        while stack:
-            t = stack.pop()
-            node = t.grad_fn
-            if node is None or id(t) in stop or id(node) in seen:
-                continue
-            seen.add(id(node))
-            if getattr(node, "module", None) is None:
-                node.module = self.path  # type: ignore[attr-defined]
-            stack.extend(node.inputs)
+        """forward(*args, **kwargs); the graph nodes it records get `node.module` = this module's
+        path (a submodule's own nodes get the submodule's), so drawings can box a layer's ops."""
+        if not self.path:
+            return self.forward(*args, **kwargs)
+        outer = enter_module(self.path)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            enter_module(outer)
 
     # -- state ----------------------------------------------------------------------------------
     def _state_items(self) -> list[tuple[str, Tensor]]:

@@ -14,6 +14,9 @@ from ..checks import ShapeError
 
 def pair(op: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
     """An int or a pair as (h, w), each at least `minimum`."""
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int \
+            and value[0] >= minimum and value[1] >= minimum:
+        return value                                    # already a valid pair: the usual case
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         h, w = value, value
     elif isinstance(value, (tuple, list)) and len(value) in (1, 2):

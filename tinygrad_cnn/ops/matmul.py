@@ -61,7 +61,9 @@ class Linear(Function):
         x, weight = self.saved_tensors
         g2 = grad.reshape(-1, grad.shape[-1])
         dx = grad @ weight if self.needs_input_grad[0] else None
-        dw = g2.T @ x.reshape(-1, x.shape[-1]) if self.needs_input_grad[1] else None
+        x2 = x.reshape(-1, x.shape[-1])
+        # one sample: δW is the outer product δᵀx (BLAS's product over a length-1 axis is slow)
+        dw = ((g2.T * x2 if len(x2) == 1 else g2.T @ x2) if self.needs_input_grad[1] else None)
         if len(self.inputs) == 2:
             return dx, dw
         return dx, dw, (g2.sum(axis=0) if self.needs_input_grad[2] else None)

@@ -16,7 +16,10 @@ def pad2d(x: np.ndarray, padding: tuple[int, int], value: float = 0.0,
     (ph, pw), (eh, ew) = padding, extra
     if ph == pw == eh == ew == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
+    n, c, h, w = x.shape
+    out = np.full((n, c, h + 2 * ph + eh, w + 2 * pw + ew), value, dtype=x.dtype)
+    out[:, :, ph:ph + h, pw:pw + w] = x
+    return out
 
 
 def windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],

@@ -96,7 +96,7 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is not None:
                     g = np.asarray(p.grad, dtype=p.dtype)
-                    self.update(p.data, -g if group.get("maximize") else g,
+                    self.update(np.asarray(p.data), -g if group.get("maximize") else g,
                                 self.state.setdefault(p, {}), group)
         return loss
 
