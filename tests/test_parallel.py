@@ -9,6 +9,7 @@ differently by thread count.)
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -229,3 +230,28 @@ def test_an_unreadable_loadavg_keeps_the_threads_asked_for(tmp_path, monkeypatch
         assert parallel._threads_now() == 2
     finally:
         parallel.set_num_threads(parallel._default_threads())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_a_forked_child_runs_chunks_on_a_pool_of_its_own(threads):
+    """fork copies only the calling thread: a child must not queue chunks for its parent's workers
+    (the parent's pool was used first, so it exists when the child is made)."""
+    threads(2)
+    parallel.map_chunks(lambda a, b: a, 8, 1)
+    pid = os.fork()
+    if pid == 0:                                      # the child: exit 0 only if it works
+        code = 1
+        try:
+            signal.alarm(20)                           # a hang ends the child instead of the test
+            both = threading.Barrier(2, timeout=5)     # broken unless two threads run chunks
+
+            def chunk(a, b):
+                both.wait()
+                return threading.current_thread().name
+
+            names = parallel.map_chunks(chunk, 2, 1)
+            code = 0 if any(name.startswith("tinygrad_cnn") for name in names) else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

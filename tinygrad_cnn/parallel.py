@@ -64,6 +64,7 @@ def _usable_cores() -> int:
 _num_threads = _default_threads()
 _pool: ThreadPoolExecutor | None = None   # created on first parallel use
 _pool_size = 0
+_pool_pid = 0                              # the process that started the pool
 _blas_limit: Any = None                    # threadpoolctl's limit on BLAS, kept while in force
 _in_worker = threading.local()             # .active is True while a thread runs chunks
 _cores = _usable_cores()
@@ -162,18 +163,20 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
     one thread, the caller and `get_num_threads() − 1` pool workers each take the next chunk
     not yet taken until none is left.
     """
-    global _pool, _pool_size
+    global _pool, _pool_size, _pool_pid
     if _num_threads > 1:
         _limit_blas()          # also when this op runs serially: its BLAS calls must not spin
     bounds = chunk_bounds(n, most)
     threads = min(_threads_now(), len(bounds)) if len(bounds) > 1 else 1
     if threads <= 1 or getattr(_in_worker, "active", False):     # serial (also when nested)
         return [fn(start, stop) for start, stop in bounds]
-    if _pool is None or _pool_size != _num_threads - 1:
-        if _pool is not None:
+    # a new pool if the size changed, or in a forked child (fork copies the calling thread only:
+    # the parent's workers do not exist here, and chunks queued for them would never run)
+    if _pool is None or _pool_size != _num_threads - 1 or _pool_pid != os.getpid():
+        if _pool is not None and _pool_pid == os.getpid():
             _pool.shutdown(wait=True)
         _limit_blas()
-        _pool_size = _num_threads - 1
+        _pool_size, _pool_pid = _num_threads - 1, os.getpid()
         _pool = ThreadPoolExecutor(_pool_size, "tinygrad_cnn", initializer=_mark_worker)
     results: list[Any] = [None] * len(bounds)
     errors: list[BaseException] = []
