@@ -34,6 +34,9 @@ MUTATING = "MUTANT_UNDER_TEST" in os.environ
 if MUTATING:
     settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None)
     settings.load_profile("mutation")
+    if importlib.util.find_spec("torch") is not None:   # PyTorch's OpenMP threads do not survive
+        import torch                                     # a fork: a forked worker would hang in
+        torch.set_num_threads(1)                         # its first parallel region
 
 
 def examples(n: int) -> int:
