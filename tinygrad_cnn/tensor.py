@@ -819,16 +819,15 @@ class Tensor:
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: _bool = False) -> Tensor:
         """The vector p-norm over `dim` (all elements by default): (Σ|x|ᵖ)^(1/p); p = 2 / 'fro'
         is √Σx², p = inf the largest |x|, p = 1 Σ|x|. Composite of the elementwise ops."""
+        dims = dim if dim is not None else tuple(range(self.ndim))   # all elements
         if p in ("fro", 2, 2.0):
-            return (self * self).sum(dim, keepdim=keepdim).sqrt() if dim is not None else \
-                (self * self).sum().sqrt()
+            return (self * self).sum(dims, keepdim=keepdim).sqrt()
         if p in (np.inf, "inf", builtins.float("inf")):
-            return self.abs().amax(dim if dim is not None else (), keepdim=keepdim)
+            return self.abs().amax(dims, keepdim=keepdim)
         if p in (1, 1.0):
-            return self.abs().sum(dim, keepdim=keepdim) if dim is not None else self.abs().sum()
+            return self.abs().sum(dims, keepdim=keepdim)
         if isinstance(p, (builtins.int, builtins.float)) and p > 0:
-            s = (self.abs() ** p).sum(dim, keepdim=keepdim) if dim is not None else (self.abs() ** p).sum()
-            return s ** (1.0 / p)
+            return (self.abs() ** p).sum(dims, keepdim=keepdim) ** (1.0 / p)
         raise ArgumentError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
 
     def logsumexp(self, dim: Any, keepdim: _bool = False) -> Tensor:
