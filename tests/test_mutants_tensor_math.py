@@ -44,3 +44,18 @@ def test_norm_of_all_elements_with_keepdim_keeps_every_dim_like_pytorch(p, shape
     ours.sum().backward()
     theirs.sum().backward()
     np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+# -- div with rounding_mode ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+def test_rounded_division_of_bools_is_refused_like_pytorch_and_of_bool_by_int_is_not(mode):
+    torch = need("torch")
+    with pytest.raises(NotImplementedError, match=rf"div: rounding_mode='{mode}' is not implemented for "):
+        Tensor([True, False]).div(Tensor([True, True]), rounding_mode=mode)
+    with pytest.raises(NotImplementedError):
+        torch.tensor([True, False]).div(torch.tensor([True, True]), rounding_mode=mode)
+    ours = Tensor([True, False]).div(Tensor([2, -1]), rounding_mode=mode)
+    theirs = torch.tensor([True, False]).div(torch.tensor([2, -1]), rounding_mode=mode)
+    assert ours.tolist() == theirs.tolist() and str(ours.dtype) == str(theirs.dtype).replace("torch.", "")

@@ -389,6 +389,9 @@ class Tensor:
             raise ArgumentError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
                              f"{rounding_mode!r}")
         a, b = self._operands(other)
+        if a.dtype == np.bool_:
+            raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented for "
+                                      "bool tensors (as in PyTorch); convert them with .int() first")
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.floor_divide(a.data, b.data) if rounding_mode == "floor" else (
                 np.trunc(a.data / b.data).astype(a.dtype) if a.dtype.kind == "f"
