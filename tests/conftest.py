@@ -34,9 +34,12 @@ MUTATING = "MUTANT_UNDER_TEST" in os.environ
 if MUTATING:
     settings.register_profile("mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None)
     settings.load_profile("mutation")
-    if importlib.util.find_spec("torch") is not None:   # PyTorch's OpenMP threads do not survive
-        import torch                                     # a fork: a forked worker would hang in
-        torch.set_num_threads(1)                         # its first parallel region
+    # PyTorch's OpenMP threads do not survive a fork: a forked worker would hang in its first
+    # parallel region, so PyTorch runs on one thread under mutation testing
+    if importlib.util.find_spec("torch") is not None:
+        import torch
+
+        torch.set_num_threads(1)
 
 
 def examples(n: int) -> int:
