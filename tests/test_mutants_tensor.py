@@ -165,23 +165,25 @@ def test_leaky_relu_matches_pytorch(kwargs):
 # -- softmax ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
 @pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": 1}, {"dim": -2}, {"axis": 0},
                                     {"dtype": "float64"}, {"dim": 0, "dtype": "float64"}])
-def test_softmax_matches_pytorch(kwargs):
+def test_softmax_and_log_softmax_match_pytorch(method, kwargs):
     torch = need("torch")
-    ours = Tensor(M).softmax(**kwargs)
+    ours = getattr(Tensor(M), method)(**kwargs)
     theirs_kwargs = {"dim": kwargs.get("dim", kwargs.get("axis", -1))}    # PyTorch has no axis=
     if "dtype" in kwargs:
         theirs_kwargs["dtype"] = getattr(torch, kwargs["dtype"])
-    theirs = torch.tensor(M).softmax(**theirs_kwargs)
+    theirs = getattr(torch.tensor(M), method)(**theirs_kwargs)
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
     np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
 
 
-def test_softmax_refuses_both_dim_and_its_alias_axis():
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+def test_softmax_and_log_softmax_refuse_both_dim_and_its_alias_axis(method):
     with pytest.raises(TypeError) as caught:
-        Tensor(M).softmax(0, axis=0)
-    assert str(caught.value) == "softmax: got both dim= and its alias axis=; pass one"
+        getattr(Tensor(M), method)(0, axis=0)
+    assert str(caught.value) == f"{method}: got both dim= and its alias axis=; pass one"
 
 
 # -- t ---------------------------------------------------------------------------------------------
@@ -333,27 +335,6 @@ def test_static_factories_with_a_non_int_size_name_themselves(name):
     with pytest.raises(TypeError) as caught:
         getattr(Tensor, name)(2, "a")
     assert str(caught.value) == f"{name}: sizes must be ints, got (2, 'a')"
-
-
-# -- log_softmax (softmax's twin) -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("kwargs", [{}, {"dim": 0}, {"dim": -2}, {"axis": 0}, {"dtype": "float64"}])
-def test_log_softmax_matches_pytorch(kwargs):
-    torch = need("torch")
-    ours = Tensor(M).log_softmax(**kwargs)
-    theirs_kwargs = {"dim": kwargs.get("dim", kwargs.get("axis", -1))}
-    if "dtype" in kwargs:
-        theirs_kwargs["dtype"] = getattr(torch, kwargs["dtype"])
-    theirs = torch.tensor(M).log_softmax(**theirs_kwargs)
-    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
-    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
-
-
-def test_log_softmax_refuses_both_dim_and_its_alias_axis():
-    with pytest.raises(TypeError) as caught:
-        Tensor(M).log_softmax(0, axis=0)
-    assert str(caught.value) == "log_softmax: got both dim= and its alias axis=; pass one"
 
 
 # -- __repr__ --------------------------------------------------------------------------------------
