@@ -79,6 +79,36 @@ def test_chunk_bounds_are_balanced_even_in_number_and_cover_the_batch():
         assert max(sizes) - min(sizes) <= 1 and (len(bounds) == 1 or len(bounds) % 2 == 0)
 
 
+@pytest.mark.parametrize("bytes_per_sample, n, many_calls, expected", [
+    (1 << 10, 8, False, 4096),        # small: the batch stays whole (4096 fit in a 4 MiB chunk)
+    (1 << 16, 63, False, 64),         # 63 × 64 KiB < 4 MiB in all: whole
+    (1 << 16, 64, False, 32),         # 64 × 64 KiB = 4 MiB = 2 × 2 MiB: split in two
+    (1 << 16, 65, False, 33),
+    (1 << 16, 1000, False, 64),       # large: chunks of at most 4 MiB
+    (1 << 16, 1000, True, 192),       # many calls a chunk: within 12 MiB
+    (1 << 16, 400, True, 100),        # many calls a chunk: 4 chunks
+    (1 << 16, 64, True, 32),          # ... but split in two all the same
+    (1 << 16, 40, True, 64),          # ... and whole while small
+    (3 << 20, 5, False, 1),           # a sample over 4 MiB: one per chunk
+    (0, 7, False, 1 << 22),           # no bytes: never split
+])
+def test_samples_per_chunk_splits_in_two_at_2_mib_a_half_and_caps_chunks_at_4_mib(
+        bytes_per_sample, n, many_calls, expected):
+    assert (parallel.SPLIT_BYTES, parallel.CHUNK_BYTES) == (1 << 21, 1 << 22)
+    assert (parallel.MAX_CHUNKS, parallel.LARGEST_BYTES) == (4, 12 << 20)
+    assert parallel.samples_per_chunk(bytes_per_sample, n, many_calls) == expected
+
+
+def test_chunks_do_not_depend_on_the_thread_count(threads):
+    sizes = [(b, n) for b in (100, 5000, 1 << 16, 1 << 20) for n in (1, 7, 32, 64, 200)]
+    threads(1)
+    one = [parallel.chunk_bounds(n, parallel.samples_per_chunk(b, n, many)) for b, n in sizes
+           for many in (False, True)]
+    threads(2)
+    assert [parallel.chunk_bounds(n, parallel.samples_per_chunk(b, n, many)) for b, n in sizes
+            for many in (False, True)] == one
+
+
 def test_map_chunks_returns_results_in_chunk_order(threads):
     threads(2)
     assert parallel.map_chunks(lambda a, b: (a, b), 10, 3) == [(0, 3), (3, 6), (6, 8), (8, 10)]

@@ -50,6 +50,18 @@ def test_grouped_conv2d_matches_reference(seed):
         np.testing.assert_allclose(ours, ref, atol=1e-12)
 
 
+def test_small_conv_columns_are_kept_for_backward_and_large_ones_built_again():
+    """A 1-channel conv's columns (25 per pixel) are kept while 4 MiB or less in all."""
+    from tinygrad_cnn.ops import conv
+
+    w = Tensor(np.ones((6, 1, 5, 5), np.float32), requires_grad=True)
+    small = F.conv2d(Tensor(np.ones((8, 1, 28, 28), np.float32)), w, padding=2)
+    large = F.conv2d(Tensor(np.ones((64, 1, 28, 28), np.float32)), w, padding=2)
+    assert 8 * 25 * 784 * 4 <= conv.KEEP_BYTES < 64 * 25 * 784 * 4
+    assert small.grad_fn.saved_tensors[1].shape == (25, 8, 784)
+    assert large.grad_fn.saved_tensors[1] is None
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_conv_transpose2d_matches_reference_and_is_conv2d_input_vjp(seed):
     """conv_transpose2d(δ, W) is conv2d's δx, and conv2d(δ, W) is conv_transpose2d's δx."""

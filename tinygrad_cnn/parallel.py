@@ -1,8 +1,8 @@
 """The engine's threads: PyTorch's `set_num_threads` / `get_num_threads`, and the small pool that
 runs the batch chunks of an op on several cores.
 
-The heavy ops (convolution, pooling, ReLU) cut the batch into fixed chunks of a few samples
-(small enough that a chunk's temporaries stay in the CPU cache) and hand them to `map_chunks`:
+The heavy ops (convolution, pooling, ReLU) cut the batch into a few large chunks and hand them
+to `map_chunks`:
 the calling thread and `get_num_threads() − 1` pool workers each take the next chunk until none
 is left. NumPy releases the GIL inside its loops, copies and BLAS calls, so the chunks really
 run at the same time.
@@ -39,7 +39,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 ENV_VARIABLE = "TINYGRAD_CNN_NUM_THREADS"
-CHUNK_BYTES = 1 << 22     # a chunk's working set, about 4 MiB: the fastest of 0.5–8 MiB measured
+SPLIT_BYTES = 1 << 21     # split the batch in two once each half has 2 MiB of working set,
+CHUNK_BYTES = 1 << 22     # in more chunks where a half would exceed 4 MiB;
+MAX_CHUNKS = 4            # an op of many NumPy calls per chunk: in as few as 4,
+LARGEST_BYTES = 3 << 22   # while each stays within 12 MiB
 CHECK_SECONDS = 0.25      # how often the machine's load is looked at
 ADAPTIVE = True           # back off to one thread while other processes keep the cores busy
 LOADAVG = "/proc/loadavg"
@@ -150,9 +153,25 @@ def chunk_bounds(n: int, most: int) -> list[tuple[int, int]]:
     return list(zip([0, *stops[:-1]], stops))
 
 
-def samples_per_chunk(bytes_per_sample: int) -> int:
-    """How many samples make a chunk of about CHUNK_BYTES (at least one)."""
-    return max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+def samples_per_chunk(bytes_per_sample: int, n: int, many_calls: bool = False) -> int:
+    """How many of the `n` samples go in one chunk, each sample's working set `bytes_per_sample`.
+
+    Few, large chunks: a second thread pays only while its NumPy calls are long. Each call
+    releases the GIL and takes it back, and when the other thread holds it that costs a thread
+    wake-up (tens of µs here): a chunk of many short calls runs slower on two threads than on
+    one. So the batch stays whole while small, is split in two once each half has SPLIT_BYTES
+    of work, and in more chunks of about CHUNK_BYTES (in the cache) beyond that. An op whose
+    chunk makes many calls (`many_calls`: conv's backward, one add per kernel tap) takes larger
+    chunks, as few as MAX_CHUNKS while each stays within LARGEST_BYTES. Fixed by the sizes
+    alone, never by the thread count.
+    """
+    per_sample = max(1, bytes_per_sample)
+    most = max(1, CHUNK_BYTES // per_sample)
+    if many_calls:
+        most = max(most, min(-(-n // MAX_CHUNKS), LARGEST_BYTES // per_sample))
+    if n * per_sample >= 2 * SPLIT_BYTES:
+        most = min(most, -(-n // 2))
+    return most
 
 
 def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:

@@ -28,7 +28,7 @@ class ReLU(Function):
         def chunk(a: int, b: int) -> None:
             np.maximum(rows_x[a:b], zero, out=rows_y[a:b])
 
-        map_chunks(chunk, len(rows_x), samples_per_chunk(2 * rows_x[:1].nbytes))
+        map_chunks(chunk, len(rows_x), samples_per_chunk(2 * rows_x[:1].nbytes, len(rows_x)))
         self.save_for_backward(y)
         return y
 
@@ -41,7 +41,7 @@ class ReLU(Function):
         def chunk(a: int, b: int) -> None:
             np.multiply(rows_g[a:b], rows_y[a:b] > 0, out=rows_dx[a:b])
 
-        map_chunks(chunk, len(rows_g), samples_per_chunk(3 * rows_g[:1].nbytes))
+        map_chunks(chunk, len(rows_g), samples_per_chunk(3 * rows_g[:1].nbytes, len(rows_g)))
         return dx
 
 

@@ -18,7 +18,8 @@ from ..autograd import Function, is_grad_enabled
 from ..parallel import chunk_bounds, map_chunks, samples_per_chunk
 from .windows import crop2d, pad2d, scatter_taps, windows
 
-KEEP_COLUMNS = 16   # keep a conv's im2col columns for backward while at most 16× its input
+KEEP_COLUMNS = 16       # keep a conv's im2col columns for backward while at most 16× its input,
+KEEP_BYTES = 1 << 22    # or at most 4 MiB in all
 
 
 def im2col(xp: np.ndarray, kernel, stride, dilation,
@@ -89,11 +90,11 @@ class Conv2d(Function):
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
         """net = b + W ⋆ x_p = W_mat · im2col(x_p) + b
 
-        In batch chunks of a few samples (`parallel.map_chunks`, on every core): a chunk's
-        columns are built and multiplied while they are still in the cache. They are kept for
-        δW when they are at most KEEP_COLUMNS times the size of the padded input; larger ones
-        (a 1-channel input has 25 columns per pixel under a 5×5 kernel) are built again in
-        backward, which costs less than keeping them, and nothing is kept under no_grad.
+        In batch chunks (`parallel.map_chunks`, on every core): a chunk's columns are built and
+        multiplied at once. They are kept for δW when they are at most KEEP_COLUMNS times the
+        size of the padded input, or KEEP_BYTES in all; larger ones (a 1-channel input has 25
+        columns per pixel under a 5×5 kernel) are built again in backward, which costs less than
+        keeping them, and nothing is kept under no_grad.
         """
         xp = pad2d(x, padding)
         n, out_ch, k = x.shape[0], weight.shape[0], weight[0].size * groups
@@ -101,17 +102,18 @@ class Conv2d(Function):
         out = buffers.empty((n, out_ch, *size), np.result_type(x, weight, *(() if bias is None else (bias,))))
         per_sample = columns_bytes(xp, weight, groups, size)
         keep = (is_grad_enabled() and self.needs_input_grad[1]
-                and per_sample <= KEEP_COLUMNS * xp[:1].nbytes)
+                and (per_sample <= KEEP_COLUMNS * xp[:1].nbytes or n * per_sample <= KEEP_BYTES))
         cols = buffers.empty((k, n, size[0] * size[1]), np.result_type(x, weight)) if keep else None
+        most = samples_per_chunk(2 * per_sample, n)
 
         def chunk(a: int, b: int) -> None:
             c, _ = im2col(xp[a:b], weight.shape[2:], stride, dilation,
-                          out=cols[:, a:b] if keep else chunk_columns(xp, weight, groups, size, b - a))
+                          out=cols[:, a:b] if keep else chunk_columns(xp, weight, groups, size, b - a, most))
             correlate(c, weight, groups, size, out=out[a:b])
             if bias is not None:
                 out[a:b] += bias.reshape(1, -1, 1, 1)
 
-        map_chunks(chunk, n, samples_per_chunk(2 * per_sample))
+        map_chunks(chunk, n, most)
         self.save_for_backward(xp, cols, weight, x.shape[2:])
         return out
 
@@ -133,6 +135,8 @@ class Conv2d(Function):
         n = grad.shape[0]
         dx = (buffers.empty((n, weight.shape[1] * g, *size), np.result_type(grad, weight))
               if need_dx else None)
+        per_sample = columns_bytes(xp, weight, g, grad.shape[2:]) * (4 if need_dx else 2)  # + Z
+        most = samples_per_chunk(per_sample, n, many_calls=True)
 
         def chunk(a: int, b: int) -> tuple:
             if dx is not None:
@@ -141,24 +145,23 @@ class Conv2d(Function):
             if need_dw:
                 c = cols[:, a:b] if cols is not None else im2col(
                     xp[a:b], weight.shape[2:], s, d,
-                    out=chunk_columns(xp, weight, g, grad.shape[2:], b - a))[0]
+                    out=chunk_columns(xp, weight, g, grad.shape[2:], b - a, most))[0]
                 dw = correlate_weight(grad[a:b], c, g, weight.shape)
             return dw, sum_maps(grad[a:b]) if need_db else None
 
-        per_sample = columns_bytes(xp, weight, g, grad.shape[2:]) * (4 if need_dx else 2)  # + Z
-        parts = map_chunks(chunk, n, samples_per_chunk(per_sample))
+        parts = map_chunks(chunk, n, most)
         dw = sum_in_order([part[0] for part in parts]) if need_dw else None
         if len(self.inputs) == 3:
             return dx, dw, sum_in_order([part[1] for part in parts]) if need_db else None
         return dx, dw
 
 
-def chunk_columns(xp: np.ndarray, weight: np.ndarray, groups: int, size, samples: int) -> np.ndarray:
+def chunk_columns(xp: np.ndarray, weight: np.ndarray, groups: int, size, samples: int,
+                  most: int) -> np.ndarray:
     """Room for the im2col columns of `samples` samples, in a reused block sized for the largest
-    chunk (so every chunk of every step reuses the same few blocks)."""
-    first, last = chunk_bounds(len(xp), samples_per_chunk(2 * columns_bytes(xp, weight, groups, size)))[0]
-    most = last - first                                   # the first chunk is the largest
-    block = buffers.empty((weight[0].size * groups, most, size[0] * size[1]), np.result_type(xp, weight))
+    chunk of at most `most` samples (so every chunk of every step reuses the same few blocks)."""
+    largest = chunk_bounds(len(xp), most)[0][1]           # the first chunk is the largest
+    block = buffers.empty((weight[0].size * groups, largest, size[0] * size[1]), np.result_type(xp, weight))
     return block[:, :samples]
 
 

@@ -97,7 +97,7 @@ class MaxPool2d(Function):
             window_max(x[a:b], kernel_size, stride, padding, dilation, extra,
                        out=(best[a:b], None if argmax is None else argmax[a:b]))
 
-        map_chunks(chunk, n, samples_per_chunk(2 * x[:1].nbytes))
+        map_chunks(chunk, n, samples_per_chunk(2 * x[:1].nbytes, n))
         self.save_for_backward(argmax, (n, c, *padded), x.shape[2:])
         return best
 
@@ -110,7 +110,7 @@ class MaxPool2d(Function):
         def chunk(a: int, b: int) -> None:
             route_to_argmax(grad[a:b], argmax[a:b], k, s, p, d, padded_shape, size, out=dx[a:b])
 
-        map_chunks(chunk, len(grad), samples_per_chunk(2 * dx[:1].nbytes))
+        map_chunks(chunk, len(grad), samples_per_chunk(2 * dx[:1].nbytes, len(grad)))
         return dx
 
 
