@@ -16,7 +16,7 @@ import numpy as np
 from .. import buffers
 from ..autograd import Function, is_grad_enabled
 from ..parallel import chunk_bounds, map_chunks, samples_per_chunk
-from .windows import crop2d, pad2d, scatter_taps, windows
+from .windows import crop2d, pad2d, windows
 
 KEEP_COLUMNS = 16       # keep a conv's im2col columns for backward while at most 16× its input,
 KEEP_BYTES = 1 << 22    # or at most 4 MiB in all
@@ -57,17 +57,27 @@ def transpose_correlate(delta: np.ndarray, weight: np.ndarray, stride, dilation,
     """y_p[n,c, S·i+d·m, S·j+d·q] += Σ_o W[o,c,m,q] · δ[n,o,i,j]: conv_transpose2d before the crop.
 
     The full correlation of expand_S(δ) with rot180(W), evaluated in the order that skips its
-    zeros: channels are mixed first, Z = W_matᵀ δ (one matmul per group), then each tap's map
-    Z[c,m,q] is added at offset (d·m, d·q) with stride S (`scatter_taps`, a loop over the taps
-    only; batch axis last so each add runs over long contiguous rows). Unreached rows stay 0.
+    zeros, batch axis last (each copy and add runs over long contiguous rows), per group:
+
+        E[o,q,i, S·j+d·q] = δ[o,i,j]            δ spread along the width, once per kernel column q
+        U[m,c] = Σ_{o,q} W[o,c,m,q] · E[o,q]    one matmul mixes the channels and kernel columns
+        y_p[c, S·i+d·m] += U[m,c,i]             each kernel row m added at its offset
+
+    kW copies, one matmul and kH adds. Positions no window reached stay 0.
     """
     (out_ch, in_per_group, kh, kw), (n, _, ho, wo), g = weight.shape, delta.shape, groups
-    delta_hwn = delta.transpose(1, 2, 3, 0).reshape(g, out_ch // g, ho * wo * n)  # (G, O/G, Ho·Wo·N)
-    z = weight.reshape(g, out_ch // g, -1).transpose(0, 2, 1) @ delta_hwn
-    z = z.reshape(g * in_per_group, kh, kw, ho, wo, n)
-    yp = scatter_taps(lambda m, q: z[:, m, q], (kh, kw), (g * in_per_group, *padded_size, n),
-                      stride, dilation, axes=(1, 2))
-    return yp.transpose(3, 0, 1, 2)                                     # (N, C, Hp, Wp)
+    (sh, sw), (dh, dw), (hp, wp), og = stride, dilation, padded_size, out_ch // groups
+    e = np.zeros((g, og, kw, ho, wp, n), dtype=np.result_type(delta, weight))
+    delta_hwn = delta.reshape(n, g, og, ho, wo).transpose(1, 2, 3, 4, 0)      # (G, O/G, Ho, Wo, N)
+    for q in range(kw):
+        e[:, :, q, :, dw * q: dw * q + sw * (wo - 1) + 1: sw] = delta_hwn
+    w_rows = weight.reshape(g, og, in_per_group, kh, kw).transpose(0, 3, 2, 1, 4).reshape(
+        g, kh * in_per_group, og * kw)                                      # [(m, c), (o, q)]
+    u = (w_rows @ e.reshape(g, og * kw, ho * wp * n)).reshape(g, kh, in_per_group, ho, wp, n)
+    yp = np.zeros((g, in_per_group, hp, wp, n), dtype=u.dtype)
+    for m in range(kh):
+        yp[:, :, dh * m: dh * m + sh * (ho - 1) + 1: sh] += u[:, m]
+    return yp.reshape(g * in_per_group, hp, wp, n).transpose(3, 0, 1, 2)   # (N, C, Hp, Wp)
 
 
 def correlate_weight(delta: np.ndarray, cols: np.ndarray, groups: int, shape) -> np.ndarray:
