@@ -545,8 +545,8 @@ RESUMED = [
     (lambda m, o: m.StepLR(o, step_size=2, gamma=0.5, last_epoch=3), lambda e: 0.5 ** (e // 2)),
     (lambda m, o: m.MultiStepLR(o, milestones=[2, 4], gamma=0.5, last_epoch=3),
      lambda e: 0.5 ** ((e >= 2) + (e >= 4))),
-    # PyTorch 2.13's ExponentialLR and CosineAnnealingLR keep the group's lr when constructed
-    # with a last_epoch (the closed form here moves on to epoch 4): compare the epoch count only
+    # ExponentialLR and CosineAnnealingLR keep the group's lr when constructed with a last_epoch:
+    # the epoch count only here; their rates are compared with PyTorch's in test_pytorch_edge_cases
     (lambda m, o: m.ExponentialLR(o, gamma=0.5, last_epoch=3), None),
     (lambda m, o: m.CosineAnnealingLR(o, T_max=8, eta_min=0.0, last_epoch=3), None),
     (lambda m, o: m.LambdaLR(o, lambda e: 1 / (e + 1), last_epoch=3), lambda e: 1 / (e + 1)),

@@ -243,6 +243,7 @@ def test_scheduler_state_dict_resumes():
     opt2 = SGD([Parameter(np.ones(1))], lr=1.0)
     sched2 = lr_scheduler.StepLR(opt2, step_size=2, gamma=0.1)
     sched2.load_state_dict(saved)
+    opt2.load_state_dict(opt.state_dict())     # the lr moves on from the group's, as in PyTorch
     sched.step()
     sched2.step()
     assert sched2.get_last_lr() == sched.get_last_lr() == [pytest.approx(0.01)]

@@ -4,7 +4,8 @@ input and read as their formulas.
 
 The error classes subclass the exception PyTorch raises as well as the Python one that fits:
 `DimensionError` is an IndexError (PyTorch) and a ValueError; `ShapeError` and
-`ArgumentError` are RuntimeErrors (PyTorch) and ValueErrors.
+`ArgumentError` are RuntimeErrors (PyTorch) and ValueErrors; `IntegerDivisionError` is a
+RuntimeError (PyTorch's `RuntimeError: ZeroDivisionError`) and a ZeroDivisionError.
 """
 from __future__ import annotations
 
@@ -28,10 +29,18 @@ class ArgumentError(RuntimeError, ValueError):
     """An argument value the op does not accept (PyTorch raises RuntimeError)."""
 
 
-def normalize_dim(op: str, dim: Any, ndim: int) -> int:
-    """One dim in [-ndim, ndim) as a non-negative index (a 0-d tensor accepts 0 and −1)."""
+class IntegerDivisionError(RuntimeError, ZeroDivisionError):
+    """An integer division or remainder by zero (PyTorch raises `RuntimeError: ZeroDivisionError`)."""
+
+
+def normalize_dim(op: str, dim: Any, ndim: int, scalar_dims: bool = True) -> int:
+    """One dim in [-ndim, ndim) as a non-negative index. A 0-d tensor accepts 0 and −1 (as
+    PyTorch's reductions do) unless `scalar_dims` is False (size, select: it has no dims)."""
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    if ndim == 0 and not scalar_dims:
+        raise DimensionError(f"{op}: dim {dim} is out of range for a 0-d tensor, which has no "
+                             "dimensions; expected a tensor with at least 1 dimension")
     size = max(ndim, 1)
     if not -size <= dim < size:
         raise DimensionError(f"{op}: dim {dim} is out of range for a tensor with {ndim} "
@@ -147,6 +156,16 @@ def check_cat(shapes: Sequence[tuple[int, ...]], dim: int) -> None:
         if len(s) != len(first) or any(a != b for k, (a, b) in enumerate(zip(s, first)) if k != dim):
             raise ShapeError(f"cat: tensor {i} has shape {shape_str(s)} but tensor 0 has "
                              f"{shape_str(first)}; expected equal sizes except in dim {dim}")
+
+
+def check_divisor(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    """Integer a / b (rounded) or a % b: no zero in the divisor b (floats give ±inf and nan)."""
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu" and a.size and b.size and not b.all():
+        zeros = b.size - np.count_nonzero(b)
+        raise IntegerDivisionError(f"{op}: integer division by zero: the {b.dtype} divisor of shape "
+                                   f"{shape_str(b.shape)} has {zeros} zero element"
+                                   f"{'s' if zeros > 1 else ''}; expected nonzero divisors, or "
+                                   "floating-point operands for ±inf and nan")
 
 
 def check_nonempty(op: str, shape: tuple[int, ...], dims: tuple[int, ...]) -> None:

@@ -75,8 +75,8 @@ def full(size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
     d = dtypes.as_dtype(dtype) if dtype is not None else dtypes.result_type(
         getattr(fill_value, "data", fill_value))
     size = shape_args("full", size if isinstance(size, (tuple, list)) else (size,))
-    return _make("full", np.full(size, getattr(fill_value, "data", fill_value), dtype=d),
-                 requires_grad, device)
+    value = dtypes.number_array("full", getattr(fill_value, "data", fill_value), d)
+    return _make("full", np.full(size, value), requires_grad, device)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002

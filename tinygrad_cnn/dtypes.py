@@ -129,6 +129,18 @@ def result_type(*operands: Any) -> np.dtype:
     return result if result is not None else _default_dtype
 
 
+def number_array(op: str, value: Any, dtype: np.dtype) -> np.ndarray:
+    """`value` as a 0-d array of `dtype`, a Python int rounded once to a float dtype as PyTorch
+    does (NumPy goes through float64, which rounds twice above 2⁵³: 2⁶⁰ + 2³⁶ + 1 → 2⁶⁰ in
+    float32 instead of 2⁶⁰ + 2³⁷); an int beyond 64 bits is refused, as PyTorch does."""
+    if type(value) is builtins.int and dtype.kind == "f" and not -2**53 <= value <= 2**53:
+        if not -2**63 <= value < 2**64:
+            raise OverflowError(f"{op}: the Python int ({value.bit_length()} bits) does not fit "
+                                "in int64 or uint64; expected an int in [-2**63, 2**64)")
+        return np.asarray(value).astype(dtype)        # int64 or uint64, cast rounding once
+    return np.asarray(value, dtype=dtype)
+
+
 def floating(dtype: np.dtype) -> np.dtype:
     """The dtype of a floating-point function of `dtype` (exp, sqrt, true division):
     itself if floating, else the default float32."""

@@ -9,6 +9,7 @@ VJPs follow from the ops'.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from collections.abc import Callable
 from typing import Any, TypeAlias
@@ -21,6 +22,7 @@ from .checks import (
     ArgumentError,
     DimensionError,
     ShapeError,
+    check_divisor,
     check_expand,
     normalize_dim,
     normalize_dims,
@@ -165,7 +167,7 @@ class Tensor:
         """The shape (a tuple), or the size of one dim."""
         if dim is None:
             return self.data.shape
-        return self.data.shape[normalize_dim("size", dim, self.ndim)] if self.ndim else 1
+        return self.data.shape[normalize_dim("size", dim, self.ndim, scalar_dims=False)]
 
     def dim(self) -> _int:
         return self.data.ndim
@@ -382,16 +384,20 @@ class Tensor:
 
     def div(self, other: Any, rounding_mode: str | None = None) -> Tensor:
         """True division (integers give float32); rounding_mode 'floor' or 'trunc' rounds
-        the quotient (no gradient, as in PyTorch)."""
+        the quotient (no gradient, as in PyTorch; integers refuse a zero divisor)."""
         if rounding_mode is None:
             return ops.Div.apply(*self._operands(other, floating=True))
+        return self._rounded_div(other, rounding_mode, "div")
+
+    def _rounded_div(self, other: Any, rounding_mode: str, op: str) -> Tensor:
         if rounding_mode not in ("floor", "trunc"):
-            raise ArgumentError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+            raise ArgumentError(f"{op}: rounding_mode must be None, 'floor' or 'trunc', got "
                              f"{rounding_mode!r}")
         a, b = self._operands(other)
         if a.dtype == np.bool_:
-            raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} is not implemented for "
+            raise NotImplementedError(f"{op}: rounding_mode={rounding_mode!r} is not implemented for "
                                       "bool tensors (as in PyTorch); convert them with .int() first")
+        check_divisor(op, a.data, b.data)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = np.floor_divide(a.data, b.data) if rounding_mode == "floor" else (
                 np.trunc(a.data / b.data).astype(a.dtype) if a.dtype.kind == "f"
@@ -401,7 +407,7 @@ class Tensor:
     divide, multiply, subtract, true_divide = div, mul, sub, div
 
     def floor_divide(self, other: Any) -> Tensor:
-        return self.div(other, rounding_mode="floor")
+        return self._rounded_div(other, "floor", "floor_divide")
 
     def remainder(self, other: Any) -> Tensor:
         return ops.Remainder.apply(*self._operands(other))
@@ -445,11 +451,11 @@ class Tensor:
         return ops.Div.apply(b, a)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return self.div(other, rounding_mode="floor")
+        return self._rounded_div(other, "floor", "floor_divide")
 
     def __rfloordiv__(self, other: Any) -> Tensor:
         a, b = self._operands(other)
-        return b.div(a, rounding_mode="floor")
+        return b._rounded_div(a, "floor", "floor_divide")
 
     def __mod__(self, other: Any) -> Tensor:
         return self.remainder(other)
@@ -585,10 +591,14 @@ class Tensor:
         return ops.Cos.apply(self._floating())
 
     def cumsum(self, dim: _int, dtype: Any = None) -> Tensor:
-        """Running sums along `dim` (integer and bool tensors sum as int64, as PyTorch)."""
+        """Running sums along `dim`, in `dtype` if given (else integer and bool tensors sum as
+        int64, as PyTorch)."""
         x = self if dtype is None else self.to(dtype)
         if dtype is None and x.dtype.kind in "biu":
             x = x.to(np.int64)
+        if x.dtype == np.bool_:
+            raise NotImplementedError("cumsum: dtype=bool is not implemented (as in PyTorch); "
+                                      "expected a numeric dtype")
         d = normalize_dim("cumsum", dim, builtins.max(x.ndim, 1))
         return ops.Cumsum.apply(x, dim=d) if x.ndim else ops.Cumsum.apply(x.reshape(1), dim=0).reshape(())
 
@@ -834,20 +844,29 @@ class Tensor:
         raise ArgumentError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
 
     def logsumexp(self, dim: Any, keepdim: _bool = False) -> Tensor:
-        """log Σ exp(x) over `dim`, computed as m + log Σ exp(x − m) with m = amax(x) held
-        constant (composite: its VJP is softmax(x) ∘ δ)."""
+        """log Σ exp(x) over `dim`, computed as m + log Σ exp(x − m) with m the largest finite
+        element (0 if none) held constant (composite: its VJP is softmax(x) ∘ δ; where a slice
+        holds +inf, exp(x − m) of its finite elements stays finite, so their δ is 0, as PyTorch)."""
         axes = normalize_dims("logsumexp", dim, self.ndim)
         x = self._floating()
-        m = np.max(x.data, axis=axes, keepdims=True) if x.data.size else np.zeros(())
+        finite = np.where(np.isfinite(x.data), x.data, -np.inf)
+        m = np.max(finite, axis=axes, keepdims=True) if x.data.size else np.zeros(())
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
         out = (x - Tensor._wrap(m)).exp().sum(axes, keepdim=True).log() + Tensor._wrap(m)
         return out if keepdim else out.squeeze(axes)
 
-    def prod(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
+    def prod(self, dim: _int | None = None, keepdim: _bool = False, dtype: Any = None) -> Tensor:
         """Product over `dim` (all elements by default), as a chain of muls along dim
-        (composite; exact at zeros, where x·Π/x would divide by 0)."""
+        (composite; exact at zeros, where x·Π/x would divide by 0). In `dtype` if given, else
+        integer and bool tensors multiply as int64, as PyTorch."""
+        if dtype is not None or self.dtype.kind in "biu":
+            x = self.to(dtype) if dtype is not None else self._cast(np.dtype(np.int64))
+            return x._prod(dim, keepdim)
+        return self._prod(dim, keepdim)
+
+    def _prod(self, dim: _int | None, keepdim: _bool) -> Tensor:
         if dim is None:
-            return self.reshape(-1).prod(0)
+            return self.reshape(-1)._prod(0, False)
         d = normalize_dim("prod", dim, self.ndim)
         if self.ndim == 0:
             return self
@@ -881,8 +900,7 @@ class Tensor:
         if s > e:
             raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
                              f"tensor of shape {shape_str(self.shape)}")
-        return self.reshape(self.shape[:s] + (-1 if 0 not in self.shape[s:e + 1] else 0,)
-                            + self.shape[e + 1:])
+        return self.reshape(self.shape[:s] + (math.prod(self.shape[s:e + 1]),) + self.shape[e + 1:])
 
     def unflatten(self, dim: _int, sizes: tuple[_int, ...]) -> Tensor:
         d = normalize_dim("unflatten", dim, self.ndim)
@@ -959,7 +977,7 @@ class Tensor:
         return ops.Flip.apply(self, dims=axes)
 
     def select(self, dim: _int, index: _int) -> Tensor:
-        d = normalize_dim("select", dim, self.ndim)
+        d = normalize_dim("select", dim, self.ndim, scalar_dims=False)
         if not -self.shape[d] <= index < self.shape[d]:
             raise DimensionError(f"select: index {index} is out of range for dim {dim} of size "
                                  f"{self.shape[d]}")
@@ -1086,7 +1104,7 @@ class Tensor:
         return self._write("zero_", np.zeros((), dtype=self.dtype))
 
     def fill_(self, value: Any) -> Tensor:
-        return self._write("fill_", np.asarray(getattr(value, "data", value), dtype=self.dtype))
+        return self._write("fill_", dtypes.number_array("fill_", getattr(value, "data", value), self.dtype))
 
     def copy_(self, src: Any) -> Tensor:
         return self._write("copy_", np.asarray(getattr(src, "data", src)).astype(self.dtype))
@@ -1108,8 +1126,8 @@ class Tensor:
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None,
                  requires_grad: _bool = False) -> Tensor:
         d = dtypes.as_dtype(dtype) if dtype is not None else self.dtype
-        return Tensor(np.full(shape_args("new_full", (size,)), fill_value, dtype=d),
-                      requires_grad=requires_grad)
+        value = dtypes.number_array("new_full", fill_value, d)
+        return Tensor(np.full(shape_args("new_full", (size,)), value), requires_grad=requires_grad)
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: _bool = False) -> Tensor:
         return self.new_full(shape_args("new_zeros", size), 0, dtype, requires_grad)
@@ -1143,11 +1161,18 @@ class Tensor:
 
 
 def _no_bool_subtraction(a: Tensor, b: Any) -> None:
-    """PyTorch refuses − with a bool operand (it is never what a mask inversion needs)."""
-    b = getattr(b, "data", b)
-    if isinstance(b, (list, tuple)):
-        b = np.asarray(b)
-    if a.dtype.kind == "b" or isinstance(b, builtins.bool) or getattr(b, "dtype", None) == np.bool_:
+    """PyTorch refuses − with a bool tensor or a Python bool operand (it is never what a mask
+    inversion needs; a list is a tensor here). A NumPy bool array or scalar beside a non-bool
+    tensor counts as 0/1, as in PyTorch (which hands it to NumPy); beside a bool tensor it is
+    refused as the second bool (NumPy refuses bool − bool too, with a TypeError)."""
+    if isinstance(b, (Tensor, list, tuple)):
+        b_bool = np.asarray(b.data if isinstance(b, Tensor) else b).dtype == np.bool_
+    else:
+        b_bool = isinstance(b, builtins.bool)
+    if a.dtype == np.bool_ and (b_bool or getattr(b, "dtype", None) == np.bool_):
+        raise DtypeError("sub: subtraction, the `-` operator, with two bool tensors is not "
+                         "supported; use `^` or logical_xor() instead")
+    if a.dtype == np.bool_ or b_bool:
         raise DtypeError("sub: subtraction, the `-` operator, with a bool tensor is not "
                          "supported; use `~` or logical_not() to invert a mask")
 

@@ -1,7 +1,8 @@
 """Argument checks of the conv and pooling ops, kept out of the ops so that each op reads as its
 formula. The functional layer calls one `check_*` per op before `Op.apply`; every error names
 the op, the shapes and what was expected. Shapes that do not fit raise `ShapeError` (a
-RuntimeError, as PyTorch, and a ValueError); bad options raise ValueError or TypeError."""
+RuntimeError, as PyTorch, and a ValueError); bad options raise ValueError or TypeError, bad
+unpooling indices `ArgumentError` (a RuntimeError, as PyTorch, and a ValueError)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import ShapeError
+from ..checks import ArgumentError, ShapeError
 
 
 def pair(op: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
@@ -168,7 +169,8 @@ def check_unpool(x: np.ndarray, indices: np.ndarray, kernel_size: Any, stride: A
     if len(size) != 2 or any(abs(a - b) >= si for a, b, si in zip(size, default, s)):
         raise ValueError(f"{op}: output_size {output_size} for input {x.shape}; expected a size "
                          f"within stride {s} of {default}")
-    if indices.size and (indices.min() < 0 or indices.max() >= math.prod(size)):
-        raise ValueError(f"{op}: index {int(indices.max())} is out of range for an output plane "
-                         f"of {size[0]}×{size[1]}")
+    outside = (indices < 0) | (indices >= math.prod(size))
+    if outside.any():                     # name the first (PyTorch names one of them)
+        raise ArgumentError(f"{op}: index {int(indices[outside].flat[0])} is out of range for an "
+                            f"output plane of {size[0]}×{size[1]}")
     return int(size[0]), int(size[1])

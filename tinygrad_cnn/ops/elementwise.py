@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..checks import check_broadcast
+from ..checks import check_broadcast, check_divisor
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -145,6 +145,10 @@ class Remainder(Binary):
     """a mod b with the sign of b (Python's and PyTorch's `%`)."""
 
     op = "remainder"
+
+    def check(self, a, b, **attrs):
+        super().check(a, b)
+        check_divisor(self.op, a, b)
 
     def forward(self, a, b):
         self.save_for_backward(a, b)

@@ -20,14 +20,14 @@ def log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
 
 
 def reduce(losses: np.ndarray, reduction: str, divisor) -> np.ndarray:
-    """'none': E_n; 'sum': Σ E_n; 'mean': Σ E_n / D."""
+    """'none': E_n; 'sum': Σ E_n; 'mean': Σ E_n / D (nan for D = 0, as PyTorch: every target
+    ignored, or a total class weight of 0, where Σ E_n may still hold a smoothing term)."""
     if reduction == "none":
         return losses
     total = losses.sum()
     if reduction == "sum":
         return total
-    with np.errstate(invalid="ignore", divide="ignore"):   # D = 0 (all ignored) gives nan, as PyTorch
-        return total / divisor
+    return total / divisor if divisor else np.full_like(total, np.nan)
 
 
 def per_sample(grad: np.ndarray, shape: tuple, reduction: str, divisor) -> np.ndarray:

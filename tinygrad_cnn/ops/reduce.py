@@ -1,5 +1,6 @@
 """Reductions: sum, mean, amax, amin over some axes. Their VJPs spread δ back over the reduced
-axes. `dim` arrives as a sorted tuple of non-negative axes (`checks.normalize_dims`)."""
+axes. `dim` arrives as a sorted tuple of non-negative axes (`checks.normalize_dims`). Sums keep
+the input's dtype (NumPy would widen small integers to int64; the Tensor layer casts first)."""
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,7 @@ class Sum(Function):
 
     def forward(self, x, dim=(), keepdim=False):
         self.save_for_backward(x.shape, dim)
-        return x.sum(axis=dim, keepdims=keepdim)
+        return x.sum(axis=dim, keepdims=keepdim, dtype=x.dtype)
 
     def backward(self, grad):
         """δx = δ broadcast over the summed axes"""
@@ -80,7 +81,7 @@ class Cumsum(Function):
     op = "cumsum"
 
     def forward(self, x, dim=0):
-        return np.cumsum(x, axis=dim)
+        return np.cumsum(x, axis=dim, dtype=x.dtype)
 
     def backward(self, grad):
         """δx[i] = Σ_{j ≥ i} δ[j] along the summed dim (a cumulative sum from the end)"""
