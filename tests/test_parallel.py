@@ -126,6 +126,24 @@ def test_pool_runs_two_chunks_at_the_same_time_when_on(threads):
     assert len(set(names)) == 2 and any(name.startswith("tinygrad_cnn") for name in names)
 
 
+def test_a_new_thread_count_replaces_the_workers(threads):
+    """3 threads start 2 workers; after set_num_threads(2) the next parallel op ends them and
+    starts 1."""
+    def workers():
+        return [t for t in threading.enumerate() if t.name.startswith("tinygrad_cnn_")]
+
+    threads(3)
+    parallel.map_chunks(lambda a, b: a, 6, 1)
+    old = workers()
+    assert len(old) == 2
+    threads(2)
+    assert parallel.map_chunks(lambda a, b: a, 6, 1) == [0, 1, 2, 3, 4, 5]
+    for t in old:
+        t.join(timeout=10)                 # each takes its None from the queue and exits
+    assert not any(t.is_alive() for t in old)
+    assert len(workers()) == 1 and workers()[0] not in old
+
+
 def test_set_num_threads_1_switches_the_pool_off(threads):
     threads(1)
     assert parallel.get_num_threads() == 1

@@ -34,7 +34,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -65,9 +65,9 @@ def _usable_cores() -> int:
 
 
 _num_threads = _default_threads()
-_pool: ThreadPoolExecutor | None = None   # created on first parallel use
-_pool_size = 0
-_pool_pid = 0                              # the process that started the pool
+_jobs: SimpleQueue | None = None          # the workers' queue, made on first parallel use
+_pool_size = 0                             # how many workers take from it
+_pool_pid = 0                              # the process that started them
 _blas_limit: Any = None                    # threadpoolctl's limit on BLAS, kept while in force
 _in_worker = threading.local()             # .active is True while a thread runs chunks
 _cores = _usable_cores()
@@ -100,8 +100,27 @@ def _limit_blas() -> None:
         _blas_limit = ThreadpoolController().limit(limits=1, user_api="blas")
 
 
-def _mark_worker() -> None:
+def _worker(jobs: SimpleQueue) -> None:
+    """A pool thread: run each job from the queue (wakes as soon as one is put) until None."""
     _in_worker.active = True
+    while (job := jobs.get()) is not None:
+        job()
+
+
+def _start_pool() -> SimpleQueue:
+    """The workers' queue: get_num_threads() − 1 daemon threads on it, started again when the
+    count changed or in a forked child (fork copies the calling thread only: the parent's
+    workers do not exist there, and jobs queued for them would never run)."""
+    global _jobs, _pool_size, _pool_pid
+    if _jobs is None or _pool_size != _num_threads - 1 or _pool_pid != os.getpid():
+        if _jobs is not None and _pool_pid == os.getpid():
+            for _ in range(_pool_size):
+                _jobs.put(None)                    # the old workers finish and exit
+        _limit_blas()
+        _jobs, _pool_size, _pool_pid = SimpleQueue(), _num_threads - 1, os.getpid()
+        for i in range(_pool_size):
+            threading.Thread(target=_worker, args=(_jobs,), name=f"tinygrad_cnn_{i}", daemon=True).start()
+    return _jobs
 
 
 def running_threads(loadavg: str) -> int | None:
@@ -182,21 +201,13 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
     one thread, the caller and `get_num_threads() − 1` pool workers each take the next chunk
     not yet taken until none is left.
     """
-    global _pool, _pool_size, _pool_pid
     if _num_threads > 1:
         _limit_blas()          # also when this op runs serially: its BLAS calls must not spin
     bounds = chunk_bounds(n, most)
     threads = min(_threads_now(), len(bounds)) if len(bounds) > 1 else 1
     if threads <= 1 or getattr(_in_worker, "active", False):     # serial (also when nested)
         return [fn(start, stop) for start, stop in bounds]
-    # a new pool if the size changed, or in a forked child (fork copies the calling thread only:
-    # the parent's workers do not exist here, and chunks queued for them would never run)
-    if _pool is None or _pool_size != _num_threads - 1 or _pool_pid != os.getpid():
-        if _pool is not None and _pool_pid == os.getpid():
-            _pool.shutdown(wait=True)
-        _limit_blas()
-        _pool_size, _pool_pid = _num_threads - 1, os.getpid()
-        _pool = ThreadPoolExecutor(_pool_size, "tinygrad_cnn", initializer=_mark_worker)
+    jobs = _start_pool()
     results: list[Any] = [None] * len(bounds)
     errors: list[BaseException] = []
     todo = iter(enumerate(bounds))
@@ -221,7 +232,7 @@ def map_chunks(fn: Callable[[int, int], T], n: int, most: int) -> list[T]:
                     finished.set()
 
     for _ in range(threads - 1):
-        _pool.submit(work)
+        jobs.put(work)
     _in_worker.active = True
     try:
         work()
