@@ -103,8 +103,12 @@ def _limit_blas() -> None:
 def _worker(jobs: SimpleQueue) -> None:
     """A pool thread: run each job from the queue (wakes as soon as one is put) until None."""
     _in_worker.active = True
-    while (job := jobs.get()) is not None:
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
         job()
+        del job          # not kept while waiting: it refers to the op's arrays
 
 
 def _start_pool() -> SimpleQueue:
