@@ -184,9 +184,9 @@ def samples_per_chunk(bytes_per_sample: int, n: int, many_calls: bool = False) -
     wake-up (tens of µs here): a chunk of many short calls runs slower on two threads than on
     one. So the batch stays whole while small, is split in two once each half has SPLIT_BYTES
     of work, and in more chunks of about CHUNK_BYTES (in the cache) beyond that. An op whose
-    chunk makes many calls (`many_calls`: conv's backward, one add per kernel tap) takes larger
-    chunks, as few as MAX_CHUNKS while each stays within LARGEST_BYTES. Fixed by the sizes
-    alone, never by the thread count.
+    chunk makes many calls (`many_calls`: conv's backward, a copy per kernel column and an add
+    per kernel row) takes larger chunks, as few as MAX_CHUNKS while each stays within
+    LARGEST_BYTES. Fixed by the sizes alone, never by the thread count.
     """
     per_sample = max(1, bytes_per_sample)
     most = max(1, CHUNK_BYTES // per_sample)
