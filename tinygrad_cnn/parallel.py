@@ -120,7 +120,6 @@ def _start_pool() -> SimpleQueue:
         if _jobs is not None and _pool_pid == os.getpid():
             for _ in range(_pool_size):
                 _jobs.put(None)                    # the old workers finish and exit
-        _limit_blas()
         _jobs, _pool_size, _pool_pid = SimpleQueue(), _num_threads - 1, os.getpid()
         for i in range(_pool_size):
             threading.Thread(target=_worker, args=(_jobs,), name=f"tinygrad_cnn_{i}", daemon=True).start()
